@@ -1,0 +1,108 @@
+//! Cursor pagination: `?limit=50&cursor=…` → `{"items": […], "nextCursor": …}`.
+
+use std::fmt;
+
+/// A validated page size: 1 to [`Limit::MAX`], [`Limit::DEFAULT`] when absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit(u32);
+
+/// Why a `limit` or `cursor` query parameter was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageError {
+    /// `limit` is not an integer between 1 and the maximum.
+    Limit,
+    /// `cursor` was not produced by this service.
+    Cursor,
+}
+
+impl fmt::Display for PageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PageError::Limit => write!(f, "must be an integer from 1 to {}", Limit::MAX),
+            PageError::Cursor => write!(f, "is not a cursor returned by this API"),
+        }
+    }
+}
+
+impl std::error::Error for PageError {}
+
+impl Limit {
+    /// Page size when the caller does not say.
+    pub const DEFAULT: u32 = 50;
+    /// The largest page a caller may ask for.
+    pub const MAX: u32 = 200;
+
+    /// Parses the optional `limit` query value.
+    pub fn parse(raw: Option<&str>) -> Result<Limit, PageError> {
+        match raw {
+            None => Ok(Limit(Self::DEFAULT)),
+            Some(s) => match s.parse::<u32>() {
+                Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Limit(n)),
+                _ => Err(PageError::Limit),
+            },
+        }
+    }
+
+    /// The page size.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// An opaque position in a list: the sort key of the last item served, hex-encoded so that
+/// callers treat it as a token rather than a value to edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor(String);
+
+impl Cursor {
+    /// Wraps the sort key of the last item on a page.
+    pub fn after(key: &str) -> Cursor {
+        Cursor(key.to_owned())
+    }
+
+    /// The sort key to continue after.
+    pub fn key(&self) -> &str {
+        &self.0
+    }
+
+    /// The token handed to callers.
+    pub fn encode(&self) -> String {
+        self.0.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Decodes a token from [`Cursor::encode`]; anything else is [`PageError::Cursor`].
+    pub fn decode(token: &str) -> Result<Cursor, PageError> {
+        if token.is_empty() || token.len() % 2 != 0 || token.len() > 1024 {
+            return Err(PageError::Cursor);
+        }
+        let bytes = (0..token.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&token[i..i + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .map_err(|_| PageError::Cursor)?;
+        String::from_utf8(bytes).map(Cursor).map_err(|_| PageError::Cursor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_defaults_and_is_capped() {
+        assert_eq!(Limit::parse(None).map(Limit::get), Ok(Limit::DEFAULT));
+        assert_eq!(Limit::parse(Some("200")).map(Limit::get), Ok(200));
+        for bad in ["0", "201", "-1", "ten", ""] {
+            assert_eq!(Limit::parse(Some(bad)), Err(PageError::Limit), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_cursor_round_trips_and_a_forged_one_is_rejected() {
+        let c = Cursor::after("cus_01JX|2026");
+        assert_eq!(Cursor::decode(&c.encode()), Ok(c));
+        for bad in ["", "abc", "zz", "ff"] {
+            assert_eq!(Cursor::decode(bad), Err(PageError::Cursor), "{bad:?}");
+        }
+    }
+}
