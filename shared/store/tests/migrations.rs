@@ -1,0 +1,169 @@
+//! The rusqlite adapter running the real migrations: idempotent, and safe when two
+//! connections race to apply them, as two components can on a fresh database.
+
+use crm_store::migrations::{self, Migration, current_version, latest_version, migrate};
+use crm_store::native::{NativeDatabase, stores_in};
+use crm_store::{Database, StoreError, Value, transaction};
+use std::path::PathBuf;
+use std::sync::{Arc, Barrier};
+
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "crm-store-{name}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn applied_versions(db: &dyn Database) -> Vec<i64> {
+    db.execute("SELECT version FROM schema_migrations ORDER BY version", &[])
+        .expect("schema_migrations readable")
+        .iter()
+        .map(|r| r.i64("version").expect("integer version"))
+        .collect()
+}
+
+const TEST_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "schema_migrations",
+        owner: "shared",
+        statements: migrations::MIGRATIONS[0].statements,
+    },
+    Migration {
+        version: 2,
+        name: "widgets",
+        owner: "test",
+        statements: &["CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"],
+    },
+    Migration {
+        version: 3,
+        name: "widgets_colour",
+        owner: "test",
+        // Not idempotent on its own: running it twice would fail, so only the
+        // version bookkeeping keeps a second run safe.
+        statements: &["ALTER TABLE widgets ADD COLUMN colour TEXT"],
+    },
+];
+
+#[test]
+fn every_migration_applies_once_and_a_second_run_changes_nothing() {
+    let dir = fresh_dir("twice");
+    let db = NativeDatabase::open(&dir.join("db.sqlite")).expect("open");
+    assert_eq!(migrate(&db), Ok(latest_version()));
+    assert_eq!(migrate(&db), Ok(latest_version()));
+    let expected: Vec<i64> = (1..=latest_version()).collect();
+    assert_eq!(applied_versions(&db), expected);
+    assert_eq!(current_version(&db), Ok(latest_version()));
+}
+
+#[test]
+fn a_non_idempotent_migration_is_safe_to_run_twice() {
+    let dir = fresh_dir("alter");
+    let db = NativeDatabase::open(&dir.join("db.sqlite")).expect("open");
+    assert_eq!(migrations::migrate_with(&db, TEST_MIGRATIONS), Ok(3));
+    assert_eq!(migrations::migrate_with(&db, TEST_MIGRATIONS), Ok(3));
+    assert_eq!(applied_versions(&db), vec![1, 2, 3]);
+}
+
+#[test]
+fn the_database_is_switched_to_wal() {
+    let dir = fresh_dir("wal");
+    let db = NativeDatabase::open(&dir.join("db.sqlite")).expect("open");
+    migrate(&db).expect("migrates");
+    let mode = db.execute("PRAGMA journal_mode", &[]).expect("pragma");
+    assert_eq!(mode.first().and_then(|r| r.str("journal_mode").ok()), Some("wal"));
+}
+
+#[test]
+fn two_connections_racing_to_migrate_apply_each_version_exactly_once() {
+    for round in 0..10 {
+        let dir = fresh_dir(&format!("race{round}"));
+        let path = dir.join("db.sqlite");
+        let barrier = Arc::new(Barrier::new(2));
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), Arc::clone(&barrier));
+                std::thread::spawn(move || {
+                    let db = NativeDatabase::open(&path).expect("open");
+                    barrier.wait();
+                    migrations::migrate_with(&db, TEST_MIGRATIONS)
+                })
+            })
+            .collect();
+        for racer in racers {
+            assert_eq!(racer.join().expect("no panic"), Ok(3), "round {round}");
+        }
+        let db = NativeDatabase::open(&path).expect("open");
+        assert_eq!(applied_versions(&db), vec![1, 2, 3], "round {round}");
+    }
+}
+
+#[test]
+fn a_failed_migration_leaves_nothing_behind_and_can_be_retried() {
+    let dir = fresh_dir("fail");
+    let db = NativeDatabase::open(&dir.join("db.sqlite")).expect("open");
+    let broken: &[Migration] = &[
+        TEST_MIGRATIONS[0],
+        Migration {
+            version: 2,
+            name: "half",
+            owner: "test",
+            statements: &["CREATE TABLE half (id INTEGER)", "THIS IS NOT SQL"],
+        },
+    ];
+    assert!(matches!(migrations::migrate_with(&db, broken), Err(StoreError::Backend(_))));
+    assert_eq!(current_version(&db), Ok(1));
+    assert!(db.execute("SELECT * FROM half", &[]).is_err(), "table rolled back");
+    assert_eq!(migrations::migrate_with(&db, TEST_MIGRATIONS), Ok(3));
+}
+
+#[test]
+fn a_transaction_rolls_back_every_statement_when_one_fails() {
+    let dir = fresh_dir("tx");
+    let db = NativeDatabase::open(&dir.join("db.sqlite")).expect("open");
+    migrations::migrate_with(&db, TEST_MIGRATIONS).expect("migrates");
+    let result = transaction(&db, &mut |db| {
+        db.execute("INSERT INTO widgets (name) VALUES (?)", &[Value::from("a")])?;
+        db.execute("INSERT INTO widgets (name) VALUES (?)", &[Value::from("a")])?;
+        Ok(())
+    });
+    let err = result.expect_err("second insert violates UNIQUE");
+    assert!(err.is_unique_violation("widgets.name"), "{err:?}");
+    let count = db.execute("SELECT count(*) AS n FROM widgets", &[]).expect("count");
+    assert_eq!(count.first().map(|r| r.i64("n")), Some(Ok(0)));
+}
+
+#[test]
+fn a_writer_blocked_past_the_busy_timeout_is_reported_as_busy() {
+    let dir = fresh_dir("busy");
+    let path = dir.join("db.sqlite");
+    let holder = NativeDatabase::open(&path).expect("open");
+    migrations::migrate_with(&holder, TEST_MIGRATIONS).expect("migrates");
+    holder.execute("BEGIN IMMEDIATE", &[]).expect("lock");
+    let other = NativeDatabase::open(&path).expect("open");
+    other.execute("PRAGMA busy_timeout = 10", &[]).expect("short timeout");
+    let err = other
+        .execute("INSERT INTO widgets (name) VALUES ('b')", &[])
+        .expect_err("locked");
+    assert_eq!(err, StoreError::Busy);
+    holder.execute("ROLLBACK", &[]).expect("unlock");
+}
+
+#[test]
+fn stores_open_lazily_and_report_the_schema_version() {
+    let dir = fresh_dir("stores");
+    let stores = stores_in(&dir);
+    assert!(!dir.join("sqlite_db.db").exists(), "nothing opened before first use");
+    assert_eq!(stores.schema_version(), Ok(latest_version()));
+    let kv = stores.key_value().expect("kv");
+    assert_eq!(kv.exists("k"), Ok(false));
+    kv.set("k", b"v").expect("set");
+    assert_eq!(kv.get("k"), Ok(Some(b"v".to_vec())));
+    kv.delete("k").expect("delete");
+    kv.delete("k").expect("deleting an absent key is fine");
+    assert_eq!(kv.exists("k"), Ok(false));
+}
