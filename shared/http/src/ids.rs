@@ -1,0 +1,104 @@
+//! Request ids and fresh ULIDs for new resources.
+
+use crm_domain::{Timestamp, Ulid};
+use std::hash::{BuildHasher, Hasher};
+
+/// The id that ties a request to its log line and problem body (`x-request-id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(String);
+
+/// Longest caller-supplied request id we echo back.
+const MAX_REQUEST_ID_LEN: usize = 128;
+
+impl RequestId {
+    /// The caller's `x-request-id` when it is sane (1–128 visible characters from a safe
+    /// set, so it cannot inject into logs or headers); otherwise a fresh `req_<ulid>`.
+    pub fn from_header(value: Option<&str>) -> RequestId {
+        match value {
+            Some(v)
+                if !v.is_empty()
+                    && v.len() <= MAX_REQUEST_ID_LEN
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
+            {
+                RequestId(v.to_owned())
+            }
+            _ => RequestId(format!("req_{}", new_ulid(now()))),
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The wall clock, as a [`Timestamp`].
+pub fn now() -> Timestamp {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    Timestamp::from_unix_millis(millis)
+}
+
+/// A fresh ULID for `at`.
+///
+/// The random bits come from std's `RandomState`, whose keys are drawn from the
+/// platform's secure random source (`wasi:random` inside a component); hashing a
+/// counter under them gives unpredictable bits without adding a crate to every
+/// component. Ids need uniqueness, not secrecy.
+pub fn new_ulid(at: Timestamp) -> Ulid {
+    let mut random = 0u128;
+    for round in 0..2u64 {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(round);
+        random = (random << 64) | u128::from(hasher.finish());
+    }
+    Ulid::from_parts(at.unix_millis().max(0) as u64, random)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn a_sane_caller_request_id_is_kept() {
+        assert_eq!(
+            RequestId::from_header(Some("abc-123_x.y:z")).as_str(),
+            "abc-123_x.y:z"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_unsafe_request_id_is_replaced() {
+        for bad in [
+            None,
+            Some(""),
+            Some("has space"),
+            Some("new\nline"),
+            Some("é"),
+        ] {
+            let id = RequestId::from_header(bad);
+            assert!(
+                id.as_str().starts_with("req_"),
+                "{bad:?} gave {}",
+                id.as_str()
+            );
+        }
+        let long = "a".repeat(MAX_REQUEST_ID_LEN + 1);
+        assert!(
+            RequestId::from_header(Some(&long))
+                .as_str()
+                .starts_with("req_")
+        );
+    }
+
+    #[test]
+    fn ulids_in_the_same_millisecond_do_not_collide() {
+        let at = Timestamp::from_unix_millis(1_000);
+        let ids: HashSet<Ulid> = (0..10_000).map(|_| new_ulid(at)).collect();
+        assert_eq!(ids.len(), 10_000);
+    }
+}

@@ -1,0 +1,258 @@
+//! JSON in (content type, size cap, unknown fields, per-field errors) and JSON out.
+
+use crate::{ApiError, FieldError, Request, Response};
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::error::Category;
+
+/// The media types a plain JSON endpoint accepts.
+pub const JSON: &[&str] = &["application/json"];
+/// Default cap on a request body. Spin sets none below its host buffer, so we must.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Parses the body as `T`: 413 over `max_bytes`, 400 when empty or malformed or when it
+/// has an unknown field, 415 for another media type, 422 with the field path when a
+/// value has the wrong type or is out of range for `T`.
+pub fn json_body<T: DeserializeOwned>(
+    request: &Request,
+    accepted: &'static [&'static str],
+    max_bytes: usize,
+) -> Result<T, ApiError> {
+    let body = request.body();
+    if body.len() > max_bytes {
+        return Err(ApiError::PayloadTooLarge(max_bytes));
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest {
+            code: "empty_body",
+            detail: "a JSON body is required".into(),
+        });
+    }
+    if !media_type_accepted(request.headers().get(header::CONTENT_TYPE), accepted) {
+        return Err(ApiError::UnsupportedMediaType(accepted));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        classify(path, e.into_inner())
+    })?;
+    de.end().map_err(|e| classify(".".into(), e))?;
+    Ok(value)
+}
+
+fn media_type_accepted(value: Option<&HeaderValue>, accepted: &[&str]) -> bool {
+    let Some(Ok(value)) = value.map(HeaderValue::to_str) else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let charset_ok = parts.all(|p| match p.trim().split_once('=') {
+        Some((name, v)) if name.trim().eq_ignore_ascii_case("charset") => {
+            v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        }
+        _ => true,
+    });
+    charset_ok && accepted.contains(&essence.as_str())
+}
+
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+fn classify(path: String, e: serde_json::Error) -> ApiError {
+    let message = without_position(&e);
+    match e.classify() {
+        Category::Data if message.starts_with("unknown field") => ApiError::BadRequest {
+            code: "unknown_field",
+            detail: if path == "." {
+                message
+            } else {
+                format!("{message} (in `{path}`)")
+            },
+        },
+        Category::Data => {
+            let field = if path == "." { "body".to_owned() } else { path };
+            ApiError::Validation(vec![FieldError::new(field, message)])
+        }
+        Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest {
+            code: "malformed_json",
+            detail: format!(
+                "the body is not valid JSON: {message} at line {}, column {}",
+                e.line(),
+                e.column()
+            ),
+        },
+    }
+}
+
+/// A JSON response with `status`.
+pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct Body {
+        full_name: String,
+        age: u8,
+        #[serde(default)]
+        address: Option<Address>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Address {
+        city: String,
+    }
+
+    fn request(content_type: Option<&str>, body: &str) -> Request {
+        let mut builder = http::Request::builder().method("POST").uri("/x");
+        if let Some(ct) = content_type {
+            builder = builder.header("content-type", ct);
+        }
+        builder.body(body.as_bytes().to_vec()).expect("request")
+    }
+
+    fn parse(content_type: Option<&str>, body: &str) -> Result<Body, ApiError> {
+        json_body(&request(content_type, body), JSON, 64)
+    }
+
+    #[test]
+    fn a_valid_body_parses() {
+        let got = parse(
+            Some("application/json; charset=UTF-8"),
+            r#"{"fullName":"A","age":30}"#,
+        );
+        assert_eq!(got.expect("valid").age, 30);
+    }
+
+    #[test]
+    fn an_empty_body_is_a_400() {
+        for body in ["", "  \n"] {
+            let err = parse(Some("application/json"), body).expect_err("empty");
+            assert!(
+                matches!(
+                    err,
+                    ApiError::BadRequest {
+                        code: "empty_body",
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_oversized_body_is_a_413_before_anything_else() {
+        let big = format!(r#"{{"fullName":"{}","age":1}}"#, "x".repeat(100));
+        assert!(matches!(
+            parse(None, &big),
+            Err(ApiError::PayloadTooLarge(64))
+        ));
+    }
+
+    #[test]
+    fn a_wrong_or_missing_content_type_is_a_415() {
+        for ct in [
+            None,
+            Some("text/plain"),
+            Some("application/json; charset=latin1"),
+        ] {
+            let err = parse(ct, r#"{"fullName":"A","age":30}"#).expect_err("415");
+            assert_eq!(err.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_json_is_a_400_with_its_position() {
+        for body in [
+            r#"{"fullName":"A","age":30"#,
+            "{fullName}",
+            r#"{"fullName":"A","age":30} x"#,
+        ] {
+            let err = parse(Some("application/json"), body).expect_err("malformed");
+            assert!(
+                matches!(
+                    err,
+                    ApiError::BadRequest {
+                        code: "malformed_json",
+                        ..
+                    }
+                ),
+                "{body}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_field_is_a_400_naming_it_even_when_nested() {
+        let err = parse(
+            Some("application/json"),
+            r#"{"fullName":"A","age":3,"nick":"x"}"#,
+        )
+        .expect_err("unknown");
+        match err {
+            ApiError::BadRequest {
+                code: "unknown_field",
+                detail,
+            } => assert!(detail.contains("nick"), "{detail}"),
+            other => panic!("unexpected {other:?}"),
+        }
+        let err = parse(
+            Some("application/json"),
+            r#"{"fullName":"A","age":3,"address":{"city":"B","zip":1}}"#,
+        )
+        .expect_err("unknown nested");
+        assert!(
+            matches!(err, ApiError::BadRequest { code: "unknown_field", ref detail } if detail.contains("zip")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_is_a_422_naming_the_field_path() {
+        let err =
+            parse(Some("application/json"), r#"{"fullName":"A","age":300}"#).expect_err("range");
+        match err {
+            ApiError::Validation(errors) => assert_eq!(errors[0].field, "age"),
+            other => panic!("unexpected {other:?}"),
+        }
+        let err = parse(
+            Some("application/json"),
+            r#"{"fullName":"A","age":1,"address":{"city":7}}"#,
+        )
+        .expect_err("type");
+        assert!(
+            matches!(err, ApiError::Validation(ref e) if e[0].field == "address.city"),
+            "{err:?}"
+        );
+        let err = parse(Some("application/json"), r#"{"age":1}"#).expect_err("missing");
+        assert!(
+            matches!(err, ApiError::Validation(ref e) if e[0].message.contains("fullName")),
+            "{err:?}"
+        );
+        let err = parse(Some("application/json"), "[]").expect_err("not an object");
+        assert!(
+            matches!(err, ApiError::Validation(ref e) if e[0].field == "body"),
+            "{err:?}"
+        );
+    }
+}
