@@ -32,7 +32,9 @@ impl fmt::Display for UlidError {
         match self {
             UlidError::WrongPrefix(p) => write!(f, "must start with `{p}_`"),
             UlidError::WrongLength => write!(f, "must have {ULID_LEN} characters after the prefix"),
-            UlidError::InvalidCharacter => write!(f, "contains a character outside Crockford base32"),
+            UlidError::InvalidCharacter => {
+                write!(f, "contains a character outside Crockford base32")
+            }
             UlidError::Overflow => write!(f, "is out of range"),
         }
     }

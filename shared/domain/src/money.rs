@@ -108,7 +108,10 @@ impl std::error::Error for MoneyError {}
 impl Money {
     /// An amount in minor units of `currency`.
     pub fn new(minor_units: i64, currency: Currency) -> Self {
-        Money { minor_units, currency }
+        Money {
+            minor_units,
+            currency,
+        }
     }
 
     /// Zero in `currency`.
@@ -213,9 +216,15 @@ mod tests {
     #[test]
     fn overflow_is_an_error_not_a_wrap() {
         let max = Money::new(i64::MAX, Currency::Cny);
-        assert_eq!(max.checked_add(Money::new(1, Currency::Cny)), Err(MoneyError::Overflow));
+        assert_eq!(
+            max.checked_add(Money::new(1, Currency::Cny)),
+            Err(MoneyError::Overflow)
+        );
         let min = Money::new(i64::MIN, Currency::Cny);
-        assert_eq!(min.checked_sub(Money::new(1, Currency::Cny)), Err(MoneyError::Overflow));
+        assert_eq!(
+            min.checked_sub(Money::new(1, Currency::Cny)),
+            Err(MoneyError::Overflow)
+        );
     }
 
     #[test]
@@ -229,9 +238,15 @@ mod tests {
 
     #[test]
     fn display_uses_the_currency_exponent() {
-        assert_eq!(Money::new(1_250_005, Currency::Cny).to_string(), "12500.05 CNY");
+        assert_eq!(
+            Money::new(1_250_005, Currency::Cny).to_string(),
+            "12500.05 CNY"
+        );
         assert_eq!(Money::new(-5, Currency::Usd).to_string(), "-0.05 USD");
         assert_eq!(Money::new(1200, Currency::Jpy).to_string(), "1200 JPY");
-        assert_eq!(Money::new(i64::MIN, Currency::Eur).to_string(), "-92233720368547758.08 EUR");
+        assert_eq!(
+            Money::new(i64::MIN, Currency::Eur).to_string(),
+            "-92233720368547758.08 EUR"
+        );
     }
 }

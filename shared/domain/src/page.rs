@@ -80,7 +80,9 @@ impl Cursor {
             .map(|i| u8::from_str_radix(&token[i..i + 2], 16))
             .collect::<Result<Vec<u8>, _>>()
             .map_err(|_| PageError::Cursor)?;
-        String::from_utf8(bytes).map(Cursor).map_err(|_| PageError::Cursor)
+        String::from_utf8(bytes)
+            .map(Cursor)
+            .map_err(|_| PageError::Cursor)
     }
 }
 

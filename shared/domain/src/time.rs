@@ -224,10 +224,11 @@ impl Timestamp {
             }
         };
         let day_millis = date.days_since_epoch() * MILLIS_PER_DAY;
-        let time_millis = (i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second))
-            * 1000
-            + millis;
-        Ok(Timestamp(day_millis + time_millis - offset_minutes * 60_000))
+        let time_millis =
+            (i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)) * 1000 + millis;
+        Ok(Timestamp(
+            day_millis + time_millis - offset_minutes * 60_000,
+        ))
     }
 }
 
@@ -305,7 +306,10 @@ mod tests {
     fn dates_before_the_epoch_format_correctly() {
         let t = Timestamp::from_unix_millis(-1);
         assert_eq!(t.to_string(), "1969-12-31T23:59:59.999Z");
-        assert_eq!(Date::parse("1969-12-31").map(Date::days_since_epoch), Ok(-1));
+        assert_eq!(
+            Date::parse("1969-12-31").map(Date::days_since_epoch),
+            Ok(-1)
+        );
     }
 
     #[test]
@@ -326,13 +330,22 @@ mod tests {
         assert_eq!(Date::parse("1900-02-29"), Err(TimeError::OutOfRange));
         assert_eq!(Date::parse("2026-13-01"), Err(TimeError::OutOfRange));
         assert!(matches!(Date::parse("26-1-1"), Err(TimeError::Format(_))));
-        assert!(matches!(Date::parse("2026-1a-01"), Err(TimeError::Format(_))));
+        assert!(matches!(
+            Date::parse("2026-1a-01"),
+            Err(TimeError::Format(_))
+        ));
     }
 
     #[test]
     fn age_counts_whole_years_and_leap_day_birthdays_turn_on_march_first() {
         let born = Date::parse("2008-02-29").expect("valid");
-        assert_eq!(born.years_until(Date::parse("2026-02-28").expect("valid")), 17);
-        assert_eq!(born.years_until(Date::parse("2026-03-01").expect("valid")), 18);
+        assert_eq!(
+            born.years_until(Date::parse("2026-02-28").expect("valid")),
+            17
+        );
+        assert_eq!(
+            born.years_until(Date::parse("2026-03-01").expect("valid")),
+            18
+        );
     }
 }

@@ -53,7 +53,6 @@ pub use stores::Stores;
 pub trait Database {
     /// Runs one SQL statement with positional `?` parameters and returns its rows.
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError>;
-
 }
 
 /// Runs `work` between `BEGIN IMMEDIATE` and `COMMIT` on `db`, rolling back if it fails.

@@ -22,7 +22,11 @@ impl NativeDatabase {
 impl Database for NativeDatabase {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
         let mut statement = self.conn.prepare_cached(sql).map_err(to_store_error)?;
-        let columns: Vec<String> = statement.column_names().into_iter().map(String::from).collect();
+        let columns: Vec<String> = statement
+            .column_names()
+            .into_iter()
+            .map(String::from)
+            .collect();
         let width = columns.len();
         let params = rusqlite::params_from_iter(params.iter().map(to_sql));
         let mut rows = statement.query(params).map_err(to_store_error)?;

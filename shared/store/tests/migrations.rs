@@ -19,11 +19,14 @@ fn fresh_dir(name: &str) -> PathBuf {
 }
 
 fn applied_versions(db: &dyn Database) -> Vec<i64> {
-    db.execute("SELECT version FROM schema_migrations ORDER BY version", &[])
-        .expect("schema_migrations readable")
-        .iter()
-        .map(|r| r.i64("version").expect("integer version"))
-        .collect()
+    db.execute(
+        "SELECT version FROM schema_migrations ORDER BY version",
+        &[],
+    )
+    .expect("schema_migrations readable")
+    .iter()
+    .map(|r| r.i64("version").expect("integer version"))
+    .collect()
 }
 
 const TEST_MIGRATIONS: &[Migration] = &[
@@ -75,7 +78,10 @@ fn the_database_is_switched_to_wal() {
     let db = NativeDatabase::open(&dir.join("db.sqlite")).expect("open");
     migrate(&db).expect("migrates");
     let mode = db.execute("PRAGMA journal_mode", &[]).expect("pragma");
-    assert_eq!(mode.first().and_then(|r| r.str("journal_mode").ok()), Some("wal"));
+    assert_eq!(
+        mode.first().and_then(|r| r.str("journal_mode").ok()),
+        Some("wal")
+    );
 }
 
 #[test]
@@ -115,9 +121,15 @@ fn a_failed_migration_leaves_nothing_behind_and_can_be_retried() {
             statements: &["CREATE TABLE half (id INTEGER)", "THIS IS NOT SQL"],
         },
     ];
-    assert!(matches!(migrations::migrate_with(&db, broken), Err(StoreError::Backend(_))));
+    assert!(matches!(
+        migrations::migrate_with(&db, broken),
+        Err(StoreError::Backend(_))
+    ));
     assert_eq!(current_version(&db), Ok(1));
-    assert!(db.execute("SELECT * FROM half", &[]).is_err(), "table rolled back");
+    assert!(
+        db.execute("SELECT * FROM half", &[]).is_err(),
+        "table rolled back"
+    );
     assert_eq!(migrations::migrate_with(&db, TEST_MIGRATIONS), Ok(3));
 }
 
@@ -133,7 +145,9 @@ fn a_transaction_rolls_back_every_statement_when_one_fails() {
     });
     let err = result.expect_err("second insert violates UNIQUE");
     assert!(err.is_unique_violation("widgets.name"), "{err:?}");
-    let count = db.execute("SELECT count(*) AS n FROM widgets", &[]).expect("count");
+    let count = db
+        .execute("SELECT count(*) AS n FROM widgets", &[])
+        .expect("count");
     assert_eq!(count.first().map(|r| r.i64("n")), Some(Ok(0)));
 }
 
@@ -145,7 +159,9 @@ fn a_writer_blocked_past_the_busy_timeout_is_reported_as_busy() {
     migrations::migrate_with(&holder, TEST_MIGRATIONS).expect("migrates");
     holder.execute("BEGIN IMMEDIATE", &[]).expect("lock");
     let other = NativeDatabase::open(&path).expect("open");
-    other.execute("PRAGMA busy_timeout = 10", &[]).expect("short timeout");
+    other
+        .execute("PRAGMA busy_timeout = 10", &[])
+        .expect("short timeout");
     let err = other
         .execute("INSERT INTO widgets (name) VALUES ('b')", &[])
         .expect_err("locked");
@@ -157,7 +173,10 @@ fn a_writer_blocked_past_the_busy_timeout_is_reported_as_busy() {
 fn stores_open_lazily_and_report_the_schema_version() {
     let dir = fresh_dir("stores");
     let stores = stores_in(&dir);
-    assert!(!dir.join("sqlite_db.db").exists(), "nothing opened before first use");
+    assert!(
+        !dir.join("sqlite_db.db").exists(),
+        "nothing opened before first use"
+    );
     assert_eq!(stores.schema_version(), Ok(latest_version()));
     let kv = stores.key_value().expect("kv");
     assert_eq!(kv.exists("k"), Ok(false));
