@@ -5,9 +5,14 @@
 //! edge, then trust the type.
 #![warn(missing_docs)]
 
+pub mod customer;
 pub mod id;
+pub mod interaction;
+pub mod loan;
+pub mod loyalty;
 pub mod money;
 pub mod page;
+pub mod recommendation;
 pub mod time;
 
 pub use id::{Ulid, UlidError};

@@ -72,7 +72,7 @@ impl Cursor {
 
     /// Decodes a token from [`Cursor::encode`]; anything else is [`PageError::Cursor`].
     pub fn decode(token: &str) -> Result<Cursor, PageError> {
-        if token.is_empty() || token.len() % 2 != 0 || token.len() > 1024 {
+        if token.is_empty() || !token.len().is_multiple_of(2) || token.len() > 1024 {
             return Err(PageError::Cursor);
         }
         let bytes = (0..token.len())

@@ -9,6 +9,7 @@
 
 mod context;
 pub mod health;
+pub mod idempotency;
 mod ids;
 mod json;
 mod log;

@@ -36,7 +36,9 @@
 
 mod error;
 pub mod migrations;
+pub mod read;
 mod rows;
+pub mod schema;
 mod stores;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -45,7 +47,7 @@ pub mod native;
 pub mod spin;
 
 pub use error::StoreError;
-pub use migrations::{MIGRATIONS, Migration};
+pub use migrations::Migration;
 pub use rows::{Row, Rows, Value};
 pub use stores::Stores;
 

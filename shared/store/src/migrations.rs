@@ -1,50 +1,48 @@
 //! Versioned schema migrations, applied on first use of the database by whichever
 //! component gets there first.
 //!
-//! The list is app-wide because every component shares the one `default` database:
-//! a service's read models may read another service's tables, so all of them must
-//! exist whatever component a request lands on. Each migration names the service that
-//! owns (and alone writes) its tables.
-//!
-//! The schema version lives in `PRAGMA user_version` (read per request: it comes from
-//! the file header, no table lookup) and each applied migration is recorded in
-//! `schema_migrations`. Two components racing to migrate are serialised by
-//! `BEGIN IMMEDIATE`; the loser re-checks inside the lock and skips what is done.
+//! Every component shares the one `default` database, and a service's read models may
+//! read another service's tables, so every component applies every service's
+//! migrations. Each service owns a list of its own (`schema/<owner>.rs`) numbered from 1;
+//! `schema_migrations` records `(owner, version)` pairs, and `PRAGMA user_version` holds
+//! how many are applied, a header read cheap enough to do on every request. Two
+//! components racing on a fresh database are serialised by `BEGIN IMMEDIATE`; the loser
+//! re-checks inside the lock and skips what is done.
 
-use crate::{Database, StoreError, Value, transaction};
+use crate::{Database, StoreError, Value, schema, transaction};
 
-/// One schema change.
+/// One schema change, owned by one service.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
-    /// Strictly increasing, starting at 1; never reused or edited once shipped.
+    /// The service that owns (and alone writes) the tables it touches.
+    pub owner: &'static str,
+    /// Strictly increasing per owner from 1; never reused or edited once shipped.
     pub version: i64,
     /// A short name for `schema_migrations` and the logs.
     pub name: &'static str,
-    /// The service that owns the tables it creates (`shared` for infrastructure).
-    pub owner: &'static str,
     /// Statements run in order inside one transaction.
     pub statements: &'static [&'static str],
 }
 
-/// Every migration, in order. Append; never edit one that has shipped.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "schema_migrations",
-    owner: "shared",
-    statements: &["CREATE TABLE IF NOT EXISTS schema_migrations (
-            version    INTEGER PRIMARY KEY,
-            name       TEXT    NOT NULL,
-            owner      TEXT    NOT NULL,
-            applied_at INTEGER NOT NULL
-        ) STRICT"],
-}];
+const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    owner      TEXT    NOT NULL,
+    version    INTEGER NOT NULL,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL,
+    PRIMARY KEY (owner, version)
+) STRICT";
 
-/// The version of the newest migration this build knows.
-pub fn latest_version() -> i64 {
-    MIGRATIONS.last().map_or(0, |m| m.version)
+/// Every migration of every service, in the order they are applied.
+pub fn all() -> impl Iterator<Item = &'static Migration> {
+    schema::ALL.iter().flat_map(|owned| owned.iter())
 }
 
-/// The schema version recorded in the database file.
+/// How many migrations this build knows: the schema version of an up-to-date database.
+pub fn latest_version() -> i64 {
+    all().count() as i64
+}
+
+/// The schema version recorded in the database file (migrations applied).
 pub fn current_version(db: &dyn Database) -> Result<i64, StoreError> {
     let rows = db.execute("PRAGMA user_version", &[])?;
     rows.first()
@@ -55,60 +53,79 @@ pub fn current_version(db: &dyn Database) -> Result<i64, StoreError> {
 
 /// Applies every pending migration and returns the resulting schema version.
 pub fn migrate(db: &dyn Database) -> Result<i64, StoreError> {
-    migrate_with(db, MIGRATIONS)
+    migrate_with(db, &all().collect::<Vec<_>>())
 }
 
-/// Applies pending migrations from `migrations` (tests pass their own lists).
-pub fn migrate_with(db: &dyn Database, migrations: &[Migration]) -> Result<i64, StoreError> {
+/// Applies whichever of `migrations` are not recorded yet (tests pass their own lists).
+pub fn migrate_with(db: &dyn Database, migrations: &[&Migration]) -> Result<i64, StoreError> {
     let current = current_version(db)?;
-    let pending: Vec<&Migration> = migrations.iter().filter(|m| m.version > current).collect();
-    if pending.is_empty() {
+    if current >= migrations.len() as i64 {
         return Ok(current);
     }
     // WAL persists in the file, so this runs once per database, outside any
     // transaction as SQLite requires. A backend that refuses it (remote libSQL) keeps
     // its own journalling, which is correct, only slower: not a reason to fail.
     let _ = db.execute("PRAGMA journal_mode=WAL", &[]);
-    let mut reached = current;
-    for migration in pending {
+    db.execute(CREATE_SCHEMA_MIGRATIONS, &[])?;
+    for migration in migrations {
         transaction(db, &mut |db| {
+            let key = [
+                Value::from(migration.owner),
+                Value::Integer(migration.version),
+            ];
+            let done = db.execute(
+                "SELECT 1 AS done FROM schema_migrations WHERE owner = ? AND version = ?",
+                &key,
+            )?;
             // Another component may have applied it since we read the version.
-            if current_version(db)? >= migration.version {
+            if !done.is_empty() {
                 return Ok(());
             }
             for statement in migration.statements {
                 db.execute(statement, &[])?;
             }
             db.execute(
-                "INSERT INTO schema_migrations (version, name, owner, applied_at)
+                "INSERT INTO schema_migrations (owner, version, name, applied_at)
                  VALUES (?, ?, ?, CAST(unixepoch('subsec') * 1000 AS INTEGER))",
-                &[
-                    Value::Integer(migration.version),
-                    Value::from(migration.name),
-                    Value::from(migration.owner),
-                ],
+                &[key[0].clone(), key[1].clone(), Value::from(migration.name)],
             )?;
-            // PRAGMA takes no bound parameters; the version is our own integer.
-            db.execute(&format!("PRAGMA user_version = {}", migration.version), &[])?;
+            let applied = db.execute("SELECT count(*) AS n FROM schema_migrations", &[])?;
+            let n = applied
+                .first()
+                .map(|r| r.i64("n"))
+                .transpose()?
+                .unwrap_or(0);
+            // PRAGMA takes no bound parameters; the count is our own integer.
+            db.execute(&format!("PRAGMA user_version = {n}"), &[])?;
             Ok(())
         })?;
-        reached = migration.version;
     }
-    Ok(reached)
+    current_version(db)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     #[test]
-    fn versions_are_strictly_increasing_from_one() {
-        let mut expected = 1;
-        for m in MIGRATIONS {
-            assert_eq!(m.version, expected, "migration {} is out of order", m.name);
-            assert!(!m.statements.is_empty(), "migration {} is empty", m.name);
-            expected += 1;
+    fn each_owner_numbers_its_migrations_from_one_without_gaps() {
+        let mut owners = HashSet::new();
+        for owned in schema::ALL {
+            let Some(owner) = owned.first().map(|m| m.owner) else {
+                continue;
+            };
+            assert!(owners.insert(owner), "{owner} has two lists");
+            for (i, m) in owned.iter().enumerate() {
+                assert_eq!(m.owner, owner, "{} is in {owner}'s list", m.name);
+                assert_eq!(
+                    m.version,
+                    i as i64 + 1,
+                    "{owner}/{} is out of order",
+                    m.name
+                );
+                assert!(!m.statements.is_empty(), "{owner}/{} is empty", m.name);
+            }
         }
-        assert_eq!(latest_version(), expected - 1);
     }
 }

@@ -134,3 +134,16 @@ pub fn stores_in(dir: &Path) -> Stores {
         Box::new(move || Ok(Box::new(NativeKeyValue::open(&kv_path)?))),
     )
 }
+
+/// A fresh, empty directory under the system temp dir for one test's state, unique per
+/// process, thread and `name`; removed and recreated if it exists.
+pub fn fresh_state_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "crm-{name}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}

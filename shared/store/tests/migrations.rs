@@ -1,56 +1,59 @@
 //! The rusqlite adapter running the real migrations: idempotent, and safe when two
 //! connections race to apply them, as two components can on a fresh database.
 
-use crm_store::migrations::{self, Migration, current_version, latest_version, migrate};
-use crm_store::native::{NativeDatabase, stores_in};
+use crm_store::Migration;
+use crm_store::migrations::{self, current_version, latest_version, migrate};
+use crm_store::native::{NativeDatabase, fresh_state_dir, stores_in};
 use crm_store::{Database, StoreError, Value, transaction};
 use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 
 fn fresh_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "crm-store-{name}-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    fresh_state_dir(&format!("store-{name}"))
 }
 
-fn applied_versions(db: &dyn Database) -> Vec<i64> {
+const TEST_MIGRATIONS: &[&Migration] = &[
+    &Migration {
+        owner: "test",
+        version: 1,
+        name: "widgets",
+        statements: &["CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"],
+    },
+    &Migration {
+        owner: "test",
+        version: 2,
+        name: "widgets_colour",
+        // Not idempotent on its own: running it twice would fail, so only the
+        // bookkeeping keeps a second run safe.
+        statements: &["ALTER TABLE widgets ADD COLUMN colour TEXT"],
+    },
+    &Migration {
+        owner: "other",
+        version: 1,
+        name: "gadgets",
+        statements: &["CREATE TABLE gadgets (id INTEGER PRIMARY KEY)"],
+    },
+];
+
+fn applied(db: &dyn Database) -> Vec<(String, i64)> {
     db.execute(
-        "SELECT version FROM schema_migrations ORDER BY version",
+        "SELECT owner, version FROM schema_migrations ORDER BY owner, version",
         &[],
     )
     .expect("schema_migrations readable")
     .iter()
-    .map(|r| r.i64("version").expect("integer version"))
+    .map(|r| {
+        (
+            r.str("owner").expect("owner").to_owned(),
+            r.i64("version").expect("version"),
+        )
+    })
     .collect()
 }
 
-const TEST_MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "schema_migrations",
-        owner: "shared",
-        statements: migrations::MIGRATIONS[0].statements,
-    },
-    Migration {
-        version: 2,
-        name: "widgets",
-        owner: "test",
-        statements: &["CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"],
-    },
-    Migration {
-        version: 3,
-        name: "widgets_colour",
-        owner: "test",
-        // Not idempotent on its own: running it twice would fail, so only the
-        // version bookkeeping keeps a second run safe.
-        statements: &["ALTER TABLE widgets ADD COLUMN colour TEXT"],
-    },
-];
+fn test_applied() -> Vec<(String, i64)> {
+    vec![("other".into(), 1), ("test".into(), 1), ("test".into(), 2)]
+}
 
 #[test]
 fn every_migration_applies_once_and_a_second_run_changes_nothing() {
@@ -58,8 +61,7 @@ fn every_migration_applies_once_and_a_second_run_changes_nothing() {
     let db = NativeDatabase::open(&dir.join("db.sqlite")).expect("open");
     assert_eq!(migrate(&db), Ok(latest_version()));
     assert_eq!(migrate(&db), Ok(latest_version()));
-    let expected: Vec<i64> = (1..=latest_version()).collect();
-    assert_eq!(applied_versions(&db), expected);
+    assert_eq!(applied(&db).len() as i64, latest_version());
     assert_eq!(current_version(&db), Ok(latest_version()));
 }
 
@@ -69,7 +71,7 @@ fn a_non_idempotent_migration_is_safe_to_run_twice() {
     let db = NativeDatabase::open(&dir.join("db.sqlite")).expect("open");
     assert_eq!(migrations::migrate_with(&db, TEST_MIGRATIONS), Ok(3));
     assert_eq!(migrations::migrate_with(&db, TEST_MIGRATIONS), Ok(3));
-    assert_eq!(applied_versions(&db), vec![1, 2, 3]);
+    assert_eq!(applied(&db), test_applied());
 }
 
 #[test]
@@ -104,7 +106,7 @@ fn two_connections_racing_to_migrate_apply_each_version_exactly_once() {
             assert_eq!(racer.join().expect("no panic"), Ok(3), "round {round}");
         }
         let db = NativeDatabase::open(&path).expect("open");
-        assert_eq!(applied_versions(&db), vec![1, 2, 3], "round {round}");
+        assert_eq!(applied(&db), test_applied(), "round {round}");
     }
 }
 
@@ -112,12 +114,12 @@ fn two_connections_racing_to_migrate_apply_each_version_exactly_once() {
 fn a_failed_migration_leaves_nothing_behind_and_can_be_retried() {
     let dir = fresh_dir("fail");
     let db = NativeDatabase::open(&dir.join("db.sqlite")).expect("open");
-    let broken: &[Migration] = &[
+    let broken: &[&Migration] = &[
         TEST_MIGRATIONS[0],
-        Migration {
+        &Migration {
+            owner: "test",
             version: 2,
             name: "half",
-            owner: "test",
             statements: &["CREATE TABLE half (id INTEGER)", "THIS IS NOT SQL"],
         },
     ];

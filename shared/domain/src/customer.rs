@@ -1,0 +1,1 @@
+//! The customer domain: types and rules, no I/O.

@@ -1,0 +1,1 @@
+//! The interaction domain: types and rules, no I/O.

@@ -1,0 +1,1 @@
+//! The loan domain: types and rules, no I/O.

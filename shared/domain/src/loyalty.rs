@@ -1,0 +1,1 @@
+//! The loyalty domain: types and rules, no I/O.

@@ -1,0 +1,1 @@
+//! The recommendation domain: types and rules, no I/O.

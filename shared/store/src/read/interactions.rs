@@ -1,0 +1,1 @@
+//! What other services may read of the interactions service's tables.

@@ -1,0 +1,1 @@
+//! What other services may read of the loans service's tables.
