@@ -1,0 +1,67 @@
+//! `crm-host [--listen ADDR] [--manifest spin.toml] [--state-dir DIR] [--follow-logs]`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crm_host::{Host, HostConfig};
+
+const USAGE: &str = "usage: crm-host [--listen 127.0.0.1:3000] [--manifest spin.toml] [--state-dir DIR] [--follow-logs]
+
+  --listen ADDR      address to serve on (default 127.0.0.1:3000)
+  --manifest PATH    the Spin manifest (default ./spin.toml)
+  --state-dir DIR    stores and component logs (default .spin/ beside the manifest)
+  --follow-logs      also print component stdout/stderr here (crm-host only;
+                     Spin itself only writes them to <state-dir>/logs)
+
+Application variables come from SPIN_VARIABLE_<NAME> environment variables,
+as with `spin up`.";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let mut config = HostConfig::new("spin.toml");
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| {
+            args.next()
+                .ok_or_else(|| anyhow::anyhow!("{name} needs a value\n\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--listen" => {
+                let v = value("--listen")?;
+                config.listen = v
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("--listen {v:?}: {e}"))?;
+            }
+            "--manifest" | "-f" | "--from" => config.manifest_path = PathBuf::from(value(&arg)?),
+            "--state-dir" => config.state_dir = Some(PathBuf::from(value("--state-dir")?)),
+            "--follow-logs" => config.follow_logs = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => anyhow::bail!("unknown argument {other:?}\n\n{USAGE}"),
+        }
+    }
+
+    let host = Host::start(config)?;
+    for note in host.startup_notes() {
+        eprintln!("{note}");
+    }
+    eprintln!(
+        "Logging component stdio to \"{}/\"",
+        host.log_dir().display()
+    );
+    print!("{}", crm_host::serving_banner(&host));
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    host.wait_for_signal()
+}
