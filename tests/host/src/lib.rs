@@ -28,7 +28,7 @@ pub mod variables;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -99,6 +99,7 @@ pub struct RunningHost {
     addr: SocketAddr,
     state_dir: PathBuf,
     routes: Vec<(String, String)>,
+    descriptions: HashMap<String, String>,
     startup_notes: Vec<String>,
     shutdown_tx: Option<oneshot::Sender<()>>,
     runtime: Option<tokio::runtime::Runtime>,
@@ -141,12 +142,14 @@ impl Host {
             .collect();
         let state_dir = prepared.state_dir.clone();
         let startup_notes = prepared.notes.clone();
+        let descriptions = prepared.descriptions.clone();
         let app = Arc::new(prepared.app);
         runtime.spawn(serve(listener, app, shutdown_rx));
         Ok(RunningHost {
             addr,
             state_dir,
             routes,
+            descriptions,
             startup_notes,
             shutdown_tx: Some(shutdown_tx),
             runtime: Some(runtime),
@@ -241,6 +244,7 @@ struct Prepared {
     app: AppRuntime,
     state_dir: PathBuf,
     notes: Vec<String>,
+    descriptions: HashMap<String, String>,
 }
 
 struct AppRuntime {
@@ -340,7 +344,7 @@ fn prepare(config: &HostConfig) -> Result<Prepared> {
     let kv = Arc::new(KvBackend::new(state_dir.join("sqlite_key_value.db")));
     let sqlite_path = Arc::new(state_dir.join("sqlite_db.db"));
 
-    let engine = build_engine(config.max_instances)?;
+    let engine = shared_engine(config.max_instances)?;
     let mut linker: Linker<StoreState> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
@@ -360,9 +364,8 @@ fn prepare(config: &HostConfig) -> Result<Prepared> {
     let mut components = HashMap::new();
     for c in app.components.values() {
         let allowed_hosts = outbound::parse_allowed_hosts(&c.id, &c.allowed_outbound_hosts)?;
-        let component = Component::from_file(&engine, &c.source)
-            .map_err(|e| anyhow!("{e:?}"))
-            .with_context(|| {
+        let component =
+            compiled_component(&engine, config.max_instances, &c.source).with_context(|| {
                 format!(
                     "cannot compile component {:?} ({})",
                     c.id,
@@ -412,8 +415,12 @@ fn prepare(config: &HostConfig) -> Result<Prepared> {
         );
     }
 
-    spawn_epoch_ticker(&engine);
-
+    let descriptions = app
+        .components
+        .values()
+        .filter(|c| !c.description.is_empty())
+        .map(|c| (c.id.clone(), c.description.clone()))
+        .collect();
     Ok(Prepared {
         app: AppRuntime {
             name: app.name,
@@ -423,7 +430,55 @@ fn prepare(config: &HostConfig) -> Result<Prepared> {
         },
         state_dir,
         notes,
+        descriptions,
     })
+}
+
+/// One engine per instance limit for the whole process, with its epoch
+/// ticker. Hosts started in the same process (a test suite restarting the
+/// app many times) share it, so each component file is compiled once per
+/// process instead of once per start.
+fn shared_engine(max_instances: u32) -> Result<Engine> {
+    static ENGINES: Mutex<BTreeMap<u32, Engine>> = Mutex::new(BTreeMap::new());
+    let mut engines = ENGINES
+        .lock()
+        .map_err(|_| anyhow!("engine cache poisoned"))?;
+    if let Some(engine) = engines.get(&max_instances) {
+        return Ok(engine.clone());
+    }
+    let engine = build_engine(max_instances)?;
+    spawn_epoch_ticker(&engine);
+    engines.insert(max_instances, engine.clone());
+    Ok(engine)
+}
+
+/// Compiles `path`, reusing an earlier compilation of the same unchanged
+/// file (same length and modification time) for the same engine.
+fn compiled_component(engine: &Engine, max_instances: u32, path: &Path) -> Result<Component> {
+    type Key = (u32, PathBuf, u64, Option<std::time::SystemTime>);
+    static COMPONENTS: Mutex<BTreeMap<Key, Component>> = Mutex::new(BTreeMap::new());
+    let meta = std::fs::metadata(path)?;
+    let key: Key = (
+        max_instances,
+        path.canonicalize()?,
+        meta.len(),
+        meta.modified().ok(),
+    );
+    if let Some(component) = COMPONENTS
+        .lock()
+        .map_err(|_| anyhow!("component cache poisoned"))?
+        .get(&key)
+    {
+        return Ok(component.clone());
+    }
+    // Compiled outside the lock: compilation takes seconds and other hosts
+    // may be compiling other files meanwhile.
+    let component = Component::from_file(engine, path).map_err(|e| anyhow!("{e:?}"))?;
+    COMPONENTS
+        .lock()
+        .map_err(|_| anyhow!("component cache poisoned"))?
+        .insert(key, component.clone());
+    Ok(component)
 }
 
 /// Same engine shape as Spin's `crates/core/src/lib.rs`: component model,
@@ -465,14 +520,12 @@ fn build_engine(max_instances: u32) -> Result<Engine> {
 
 /// Spin ticks the epoch every 10 ms; each tick lets running guests yield.
 fn spawn_epoch_ticker(engine: &Engine) {
-    let weak = engine.weak();
+    let engine = engine.weak();
     std::thread::spawn(move || {
-        loop {
-            std::thread::sleep(Duration::from_millis(10));
-            let Some(engine) = weak.upgrade() else {
-                break;
-            };
+        while let Some(engine) = engine.upgrade() {
             engine.increment_epoch();
+            drop(engine);
+            std::thread::sleep(Duration::from_millis(10));
         }
     });
 }
@@ -799,15 +852,16 @@ fn app_engine(component: &ComponentRuntime) -> &Engine {
     component.pre.engine()
 }
 
-/// Lines `spin up` prints once serving: `Serving http://...` then the routes.
+/// Lines `spin up` prints once serving: `Serving http://...`, then each
+/// route with the component's description under it.
 pub fn serving_banner(host: &RunningHost) -> String {
     let base = host.base_url();
     let mut out = format!("\nServing {base}\nAvailable Routes:\n");
     for (component, route) in host.routes() {
         out.push_str(&format!("  {component}: {base}{route}\n"));
+        if let Some(description) = host.descriptions.get(component) {
+            out.push_str(&format!("    {description}\n"));
+        }
     }
     out
 }
-
-/// Re-exported so callers can build a variable map without naming the module.
-pub type VariableMap = BTreeMap<String, String>;
