@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod customer;
+pub mod enums;
 pub mod id;
 pub mod interaction;
 pub mod loan;

@@ -1,1 +1,0 @@
-//! The customer domain: types and rules, no I/O.
