@@ -41,6 +41,15 @@ pub fn json_body<T: DeserializeOwned>(
     Ok(value)
 }
 
+/// Deserialises an already-parsed JSON value as `T`, with the same 400/422 mapping as
+/// [`json_body`] (used after applying a merge patch).
+pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        classify(path, e.into_inner())
+    })
+}
+
 fn media_type_accepted(value: Option<&HeaderValue>, accepted: &[&str]) -> bool {
     let Some(Ok(value)) = value.map(HeaderValue::to_str) else {
         return false;

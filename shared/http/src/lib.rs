@@ -13,6 +13,7 @@ pub mod idempotency;
 mod ids;
 mod json;
 mod log;
+mod patch;
 mod problem;
 mod query;
 mod routing;
@@ -20,7 +21,8 @@ mod serve;
 
 pub use context::Ctx;
 pub use ids::{RequestId, new_ulid};
-pub use json::{JSON, MAX_BODY_BYTES, json_body, json_response};
+pub use json::{JSON, MAX_BODY_BYTES, from_json_value, json_body, json_response};
+pub use patch::{MERGE_PATCH_JSON, etag, merge_patch, require_if_match};
 pub use problem::{ApiError, FieldError, PROBLEM_JSON, PROBLEM_TYPE_BASE};
 pub use routing::{Handler, Route, Service};
 pub use serve::serve;
