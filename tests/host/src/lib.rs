@@ -829,6 +829,7 @@ async fn run_component(
 
     match rx.await {
         Ok(Ok(response)) => {
+            let abort = task.abort_handle();
             let id = m.component.clone();
             tokio::spawn(async move {
                 if let Ok(Err(e)) = task.await {
@@ -837,7 +838,9 @@ async fn run_component(
                     );
                 }
             });
-            Ok(response)
+            // Like Spin's `AbortOnDropBody`: once hyper drops the body (sent,
+            // or the client went away) the guest is stopped.
+            Ok(response.map(|body| AbortOnDrop { body, abort }.boxed_unsync()))
         }
         Ok(Err(code)) => Err(anyhow!("guest failed to produce a response: {code:?}")),
         Err(_) => {
@@ -845,6 +848,37 @@ async fn run_component(
             outcome.map_err(|e| anyhow!("guest invocation failed: {e:?}"))?;
             bail!("guest failed to produce a response prior to returning")
         }
+    }
+}
+
+struct AbortOnDrop {
+    body: HyperOutgoingBody,
+    abort: tokio::task::AbortHandle,
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.abort.abort();
+    }
+}
+
+impl http_body::Body for AbortOnDrop {
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }
 
