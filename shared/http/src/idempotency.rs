@@ -12,7 +12,7 @@
 //! draft asks for); after that a replay is a new request.
 
 use crate::{ApiError, ApiResult, Ctx, Response};
-use crm_store::{Database, StoreError, Value, transaction};
+use crm_store::{Database, StoreError, Value, in_transaction};
 use http::{HeaderValue, StatusCode, header};
 
 /// The request header carrying the key.
@@ -43,41 +43,21 @@ pub fn run(ctx: &Ctx<'_>, work: impl FnOnce(&dyn Database) -> ApiResult) -> ApiR
         return previous(db, &scope, &key, &fingerprint);
     }
 
-    let mut work = Some(work);
-    let mut outcome: Option<ApiResult> = None;
-    let committed = transaction(db, &mut |db| {
-        let Some(work) = work.take() else {
-            return Err(StoreError::Backend("idempotent work ran twice".into()));
-        };
-        match work(db) {
-            Ok(response) => {
-                record(db, &scope, &key, &response)?;
-                outcome = Some(Ok(response));
-                Ok(())
-            }
-            Err(e) => {
-                outcome = Some(Err(e));
-                // Roll back whatever the failed work wrote.
-                Err(StoreError::Backend("rolled back".into()))
-            }
-        }
+    let outcome: ApiResult = in_transaction(db, |db| {
+        let response = work(db)?;
+        record(db, &scope, &key, &response)?;
+        Ok(response)
     });
-    match (committed, outcome) {
-        (Ok(()), Some(result)) => result,
-        (Err(_), Some(Err(e))) if e.status().is_client_error() => {
+    match outcome {
+        Ok(response) => Ok(response),
+        Err(e) if e.status().is_client_error() => {
             record(db, &scope, &key, &e.to_response(&ctx.request_id))?;
             Err(e)
         }
-        (result, outcome) => {
+        Err(e) => {
             // A 5xx or a failed commit: free the key so the caller's retry runs again.
             release(db, &scope, &key)?;
-            match (result, outcome) {
-                (_, Some(Err(e))) => Err(e),
-                (Err(store), _) => Err(ApiError::from(store)),
-                (Ok(()), _) => Err(ApiError::Internal(
-                    "idempotent work produced nothing".into(),
-                )),
-            }
+            Err(e)
         }
     }
 }

@@ -13,7 +13,7 @@
 //!    NOTHING`, with `RETURNING` to learn what happened. SQLite runs one statement
 //!    atomically on every backend, local or remote.
 //! 2. Where several statements truly must commit together, use
-//!    [`transaction`] (`BEGIN IMMEDIATE … COMMIT` on the one connection of
+//!    [`in_transaction`] (`BEGIN IMMEDIATE … COMMIT` on the one connection of
 //!    the request). It works on Spin's local SQLite; it is unproven on remote
 //!    libSQL/Turso, so keep such places rare, and prove them under concurrency.
 //! 3. A busy database ([`StoreError::Busy`]) becomes `503` with `retry-after`, never a
@@ -57,21 +57,22 @@ pub trait Database {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError>;
 }
 
-/// Runs `work` between `BEGIN IMMEDIATE` and `COMMIT` on `db`, rolling back if it fails.
-/// See rule 2 in the crate documentation before reaching for this.
-pub fn transaction(
+/// Runs `work` between `BEGIN IMMEDIATE` and `COMMIT` on `db`, rolling back if it
+/// fails, and returns what `work` returned. See rule 2 in the crate documentation
+/// before reaching for this.
+pub fn in_transaction<T, E: From<StoreError>>(
     db: &dyn Database,
-    work: &mut dyn FnMut(&dyn Database) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+    work: impl FnOnce(&dyn Database) -> Result<T, E>,
+) -> Result<T, E> {
     db.execute("BEGIN IMMEDIATE", &[])?;
     match work(db) {
-        Ok(()) => match db.execute("COMMIT", &[]) {
-            Ok(_) => Ok(()),
+        Ok(value) => match db.execute("COMMIT", &[]) {
+            Ok(_) => Ok(value),
             Err(e) => {
                 // A failed COMMIT leaves the transaction open; close it so the
                 // connection is not left holding the write lock.
                 let _ = db.execute("ROLLBACK", &[]);
-                Err(e)
+                Err(e.into())
             }
         },
         Err(e) => {
@@ -81,6 +82,14 @@ pub fn transaction(
             Err(e)
         }
     }
+}
+
+/// [`in_transaction`] for work whose only errors are store errors.
+pub fn transaction(
+    db: &dyn Database,
+    work: &mut dyn FnMut(&dyn Database) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    in_transaction(db, |db| work(db))
 }
 
 /// A key-value store (`default`): small values off the hot path, never uniqueness.
