@@ -3,6 +3,11 @@
 //! Serves `/v1/customers/...`. This file holds only the route table and the Spin entry
 //! point; handlers translate HTTP to domain calls and back.
 
+mod handlers;
+mod repo;
+mod search;
+mod view360;
+
 use crm_http::{Route, Service, health};
 
 /// This component: its name in `spin.toml`, its version and its routes.
@@ -12,7 +17,16 @@ pub const SERVICE: Service = Service {
     routes: ROUTES,
 };
 
-const ROUTES: &[Route] = &[Route::get("/v1/customers/health", health::handle)];
+const ROUTES: &[Route] = &[
+    Route::get("/v1/customers/health", health::handle),
+    Route::post("/v1/customers", handlers::create),
+    Route::get("/v1/customers", handlers::list),
+    Route::get("/v1/customers/segments/summary", handlers::summary),
+    Route::get("/v1/customers/:id", handlers::get),
+    Route::patch("/v1/customers/:id", handlers::patch),
+    Route::delete("/v1/customers/:id", handlers::erase),
+    Route::get("/v1/customers/:id/360", view360::handle),
+];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.
 /// The export glue `http_component` generates is the only unsafe code we allow.

@@ -18,6 +18,8 @@ mod problem;
 mod query;
 mod routing;
 mod serve;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
 
 pub use context::Ctx;
 pub use ids::{RequestId, new_ulid};

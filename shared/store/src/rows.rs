@@ -92,6 +92,11 @@ pub struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
+    /// Every value of the row, in column order.
+    pub fn values(&self) -> &'a [Value] {
+        self.values
+    }
+
     /// The raw value of `column`.
     pub fn value(&self, column: &str) -> Result<&'a Value, StoreError> {
         self.columns

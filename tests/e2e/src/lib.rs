@@ -77,8 +77,13 @@ impl TestApp {
 
     /// What a component wrote to stdout so far (its JSON log lines).
     pub fn component_stdout(&self, component: &str) -> String {
-        std::fs::read_to_string(self.state.path().join("logs").join(format!("{component}_stdout.txt")))
-            .unwrap_or_default()
+        std::fs::read_to_string(
+            self.state
+                .path()
+                .join("logs")
+                .join(format!("{component}_stdout.txt")),
+        )
+        .unwrap_or_default()
     }
 
     fn addr(&self) -> SocketAddr {
@@ -96,21 +101,37 @@ impl TestApp {
     }
 
     /// `POST path` with a JSON body and extra headers.
-    pub fn post_json(&self, path: &str, body: &serde_json::Value, headers: &[(&str, &str)]) -> TestResponse {
+    pub fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
         let mut all = vec![("content-type", "application/json")];
         all.extend_from_slice(headers);
         self.request("POST", path, Some(body.to_string().as_bytes()), &all)
     }
 
     /// `PUT path` with a JSON body and extra headers.
-    pub fn put_json(&self, path: &str, body: &serde_json::Value, headers: &[(&str, &str)]) -> TestResponse {
+    pub fn put_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
         let mut all = vec![("content-type", "application/json")];
         all.extend_from_slice(headers);
         self.request("PUT", path, Some(body.to_string().as_bytes()), &all)
     }
 
     /// Any request. `content-length` is added when there is a body.
-    pub fn request(&self, method: &str, path: &str, body: Option<&[u8]>, headers: &[(&str, &str)]) -> TestResponse {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
         send(self.addr(), method, path, body, headers)
     }
 }
@@ -138,7 +159,10 @@ impl TestResponse {
     /// The first header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body as JSON; panics with the body when it is not JSON.
@@ -164,16 +188,27 @@ impl TestResponse {
         let body = self.json();
         assert_eq!(body["status"], status, "{body}");
         assert_eq!(body["code"], code, "{body}");
-        assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(), "{body}");
+        assert!(
+            body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(),
+            "{body}"
+        );
         assert!(body["requestId"].is_string(), "{body}");
         body
     }
 }
 
 /// One HTTP/1.1 exchange on a fresh connection (`connection: close`), read to EOF.
-pub fn send(addr: SocketAddr, method: &str, path: &str, body: Option<&[u8]>, headers: &[(&str, &str)]) -> TestResponse {
+pub fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+    headers: &[(&str, &str)],
+) -> TestResponse {
     let mut stream = TcpStream::connect(addr).expect("connect to host");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
     let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n");
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -212,8 +247,16 @@ fn parse_response(raw: &[u8]) -> TestResponse {
     let chunked = headers
         .iter()
         .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
-    let body = if chunked { dechunk(rest) } else { rest.to_vec() };
-    TestResponse { status, headers, body }
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_vec()
+    };
+    TestResponse {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
@@ -223,7 +266,8 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
             return out;
         };
         let size_text = String::from_utf8_lossy(&data[..line_end]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16)
+            .unwrap_or(0);
         data = &data[line_end + 2..];
         if size == 0 || data.len() < size {
             return out;

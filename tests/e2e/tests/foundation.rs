@@ -26,7 +26,11 @@ fn every_component_reports_healthy_stores_and_the_same_schema_version() {
         assert_eq!(body["database"], "ok");
         assert_eq!(body["keyValue"], "ok");
         assert!(body["version"].is_string());
-        versions.insert(body["schemaVersion"].as_i64().expect("schema version is a number"));
+        versions.insert(
+            body["schemaVersion"]
+                .as_i64()
+                .expect("schema version is a number"),
+        );
     }
     assert_eq!(versions.len(), 1, "one app-wide schema: {versions:?}");
     assert!(versions.iter().all(|v| *v > 0));
@@ -56,7 +60,10 @@ fn a_path_outside_every_route_is_answered_by_the_host_with_an_empty_404() {
     let app = TestApp::spawn();
     let response = app.get("/v2/customers");
     assert_eq!(response.status, 404);
-    assert!(response.body.is_empty(), "Spin answers unrouted paths itself, with no body");
+    assert!(
+        response.body.is_empty(),
+        "Spin answers unrouted paths itself, with no body"
+    );
 }
 
 #[test]
@@ -93,7 +100,10 @@ fn a_callers_request_id_is_echoed_in_the_response_the_problem_and_the_log() {
     assert_eq!(entry["component"], "loan-preapproval");
     assert_eq!(entry["level"], "warn");
     assert!(entry["durationMs"].is_number() && entry["time"].is_string());
-    assert!(!line.contains("Zhang"), "the query string never reaches the log: {line}");
+    assert!(
+        !line.contains("Zhang"),
+        "the query string never reaches the log: {line}"
+    );
 }
 
 #[test]
@@ -109,13 +119,20 @@ fn a_request_without_an_id_gets_a_fresh_one() {
 #[test]
 fn responses_are_never_cached() {
     let app = TestApp::spawn();
-    assert_eq!(app.get("/v1/interactions/health").header("cache-control"), Some("no-store"));
+    assert_eq!(
+        app.get("/v1/interactions/health").header("cache-control"),
+        Some("no-store")
+    );
 }
 
 fn readme_routes() -> BTreeSet<(String, String)> {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README.md");
-    let start = readme.find("<!-- routes:begin -->").expect("routes:begin marker");
-    let end = readme.find("<!-- routes:end -->").expect("routes:end marker");
+    let start = readme
+        .find("<!-- routes:begin -->")
+        .expect("routes:begin marker");
+    let end = readme
+        .find("<!-- routes:end -->")
+        .expect("routes:end marker");
     readme[start..end]
         .lines()
         .filter_map(|line| {

@@ -183,10 +183,10 @@ impl CustomerDraft {
                 }
             }
         }
-        if let Some(phone) = &self.phone {
-            if !valid_phone(phone) {
-                e.add("phone", "must be E.164, such as +8613800138000");
-            }
+        if let Some(phone) = &self.phone
+            && !valid_phone(phone)
+        {
+            e.add("phone", "must be E.164, such as +8613800138000");
         }
         if let Some(address) = &mut self.address {
             address.line1 = text(&mut e, "address.line1", &address.line1, MAX_ADDRESS_PART);
@@ -220,10 +220,10 @@ impl CustomerDraft {
 
         money(&mut e, "monthlyIncome", self.monthly_income);
         money(&mut e, "totalAssets", self.total_assets);
-        if let Some(score) = self.credit_score {
-            if !(300..=850).contains(&score) {
-                e.add("creditScore", "must be between 300 and 850");
-            }
+        if let Some(score) = self.credit_score
+            && !(300..=850).contains(&score)
+        {
+            e.add("creditScore", "must be between 300 and 850");
         }
 
         if self.holdings.len() > MAX_HOLDINGS {
@@ -272,15 +272,15 @@ impl CustomerDraft {
             }
         }
 
-        if let Some(rm) = &self.relationship_manager_id {
-            if !code(rm, 64, |b| {
+        if let Some(rm) = &self.relationship_manager_id
+            && !code(rm, 64, |b| {
                 b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
-            }) {
-                e.add(
-                    "relationshipManagerId",
-                    "must be 1 to 64 of A-Z, a-z, 0-9, _ and -",
-                );
-            }
+            })
+        {
+            e.add(
+                "relationshipManagerId",
+                "must be 1 to 64 of A-Z, a-z, 0-9, _ and -",
+            );
         }
 
         match (mode, self.status) {
@@ -294,14 +294,14 @@ impl CustomerDraft {
             (Mode::Update(_), Some(_)) => e.add("status", "use DELETE to erase a customer"),
         }
 
-        if let Mode::Update(previous) = mode {
-            if previous.kyc_status == KycStatus::Verified {
-                if self.national_id != previous.national_id {
-                    e.add("nationalId", "cannot change once KYC is verified");
-                }
-                if self.national_id_country != previous.national_id_country {
-                    e.add("nationalIdCountry", "cannot change once KYC is verified");
-                }
+        if let Mode::Update(previous) = mode
+            && previous.kyc_status == KycStatus::Verified
+        {
+            if self.national_id != previous.national_id {
+                e.add("nationalId", "cannot change once KYC is verified");
+            }
+            if self.national_id_country != previous.national_id_country {
+                e.add("nationalIdCountry", "cannot change once KYC is verified");
             }
         }
 

@@ -1,0 +1,323 @@
+//! HTTP ⇄ domain for the customer profile. Each handler parses and validates at the
+//! edge, calls the repository, and shapes the answer; nothing here is business logic.
+
+use crate::repo::{self, WriteError};
+use crate::search::{self, Filter};
+use crm_domain::customer::{
+    Customer, CustomerDraft, CustomerStatus, Invalid, Mode, Segment, ValueTier, effective_status,
+    mask,
+};
+use crm_domain::id::CustomerId;
+use crm_domain::page::{Cursor, Limit};
+use crm_domain::time::Timestamp;
+use crm_http::{
+    ApiError, ApiResult, Ctx, FieldError, MAX_BODY_BYTES, MERGE_PATCH_JSON, etag, from_json_value,
+    idempotency, json_body, json_response, merge_patch, new_ulid, require_if_match,
+};
+use http::{HeaderValue, StatusCode, header};
+use serde_json::{Map, Value, json};
+
+/// Fields the server owns: a patch naming them is refused rather than ignored.
+const READ_ONLY: &[&str] = &[
+    "id",
+    "etag",
+    "valueTier",
+    "possibleDuplicateOf",
+    "createdAt",
+    "updatedAt",
+];
+
+fn invalid(errors: Vec<Invalid>) -> ApiError {
+    ApiError::Validation(
+        errors
+            .into_iter()
+            .map(|i| FieldError::new(i.field, i.message))
+            .collect(),
+    )
+}
+
+fn write_error(e: WriteError) -> ApiError {
+    match e {
+        WriteError::DuplicateNationalId(existing) => {
+            let mut extra = Map::new();
+            extra.insert("existingId".into(), Value::String(existing.clone()));
+            ApiError::Conflict {
+                code: "duplicate_national_id",
+                detail: format!("customer {existing} already has this national id"),
+                extra,
+            }
+        }
+        WriteError::Stale => {
+            ApiError::PreconditionFailed("the customer changed while this request ran".into())
+        }
+        WriteError::Store(e) => e.into(),
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no such customer".into())
+}
+
+/// The id in the path; a malformed one names no customer, so it is a 404.
+fn path_id(ctx: &Ctx<'_>) -> Result<CustomerId, ApiError> {
+    ctx.param("id")
+        .and_then(|s| CustomerId::parse(s).ok())
+        .ok_or_else(not_found)
+}
+
+/// The API representation: the stored profile with its effective status and etag;
+/// `masked` hides private fields as list results must.
+fn view(
+    customer: &Customer,
+    version: i64,
+    last_activity: Timestamp,
+    now: Timestamp,
+    masked: bool,
+) -> Value {
+    let mut value = serde_json::to_value(customer).unwrap_or_default();
+    if let Value::Object(map) = &mut value {
+        let status = effective_status(customer.status, last_activity, now);
+        map.insert("status".into(), Value::String(status.as_str().into()));
+        map.insert("etag".into(), Value::String(etag(version)));
+        if masked {
+            for field in ["nationalId", "phone", "email"] {
+                if let Some(Value::String(s)) = map.get_mut(field) {
+                    *s = mask(s);
+                }
+            }
+        }
+    }
+    value
+}
+
+fn with_etag(mut response: crm_http::Response, version: i64) -> ApiResult {
+    let value =
+        HeaderValue::from_str(&etag(version)).map_err(|e| ApiError::Internal(e.to_string()))?;
+    response.headers_mut().insert(header::ETAG, value);
+    Ok(response)
+}
+
+/// `POST /v1/customers`.
+pub fn create(ctx: &Ctx<'_>) -> ApiResult {
+    let draft: CustomerDraft = ctx.json()?;
+    let draft = draft
+        .validate(Mode::Create, ctx.now.date(), ctx.now)
+        .map_err(invalid)?;
+    idempotency::run(ctx, |db| {
+        let id = CustomerId::new(new_ulid(ctx.now));
+        let mut customer = Customer::create(id, draft, Vec::new(), ctx.now);
+        customer.possible_duplicate_of = repo::possible_duplicates(db, &customer)?;
+        repo::insert(db, &customer).map_err(write_error)?;
+        let body = view(&customer, 1, customer.created_at, ctx.now, false);
+        let mut response = with_etag(json_response(StatusCode::CREATED, &body)?, 1)?;
+        let location = HeaderValue::from_str(&format!("/v1/customers/{id}"))
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        response.headers_mut().insert(header::LOCATION, location);
+        Ok(response)
+    })
+}
+
+/// `GET /v1/customers/{id}`.
+pub fn get(ctx: &Ctx<'_>) -> ApiResult {
+    let id = path_id(ctx)?;
+    let (customer, version) = repo::get(ctx.db()?, &id)?.ok_or_else(not_found)?;
+    let last_activity = repo::last_activity(ctx.db()?, &customer)?;
+    with_etag(
+        json_response(
+            StatusCode::OK,
+            &view(&customer, version, last_activity, ctx.now, false),
+        )?,
+        version,
+    )
+}
+
+/// `PATCH /v1/customers/{id}`: JSON Merge Patch with `If-Match`.
+pub fn patch(ctx: &Ctx<'_>) -> ApiResult {
+    let id = path_id(ctx)?;
+    let patch: Value = json_body(ctx.request, MERGE_PATCH_JSON, MAX_BODY_BYTES)?;
+    let db = ctx.db()?;
+    let (current, version) = repo::get(db, &id)?.ok_or_else(not_found)?;
+    require_if_match(ctx, version)?;
+    let Value::Object(members) = &patch else {
+        return Err(ApiError::invalid(
+            "body",
+            "a merge patch of a customer must be a JSON object",
+        ));
+    };
+    let read_only: Vec<FieldError> = READ_ONLY
+        .iter()
+        .filter(|f| members.contains_key(**f))
+        .map(|f| FieldError::new(*f, "is set by the server and cannot be changed"))
+        .collect();
+    if !read_only.is_empty() {
+        return Err(ApiError::Validation(read_only));
+    }
+    let mut document =
+        serde_json::to_value(current.draft()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    merge_patch(&mut document, &patch);
+    let draft: CustomerDraft = from_json_value(document)?;
+    let draft = draft
+        .validate(Mode::Update(&current), ctx.now.date(), ctx.now)
+        .map_err(invalid)?;
+    let updated = current.updated(draft, ctx.now);
+    let new_version = crm_store::in_transaction(db, |db| repo::update(db, &updated, version))
+        .map_err(write_error)?;
+    let last_activity = repo::last_activity(db, &updated)?;
+    with_etag(
+        json_response(
+            StatusCode::OK,
+            &view(&updated, new_version, last_activity, ctx.now, false),
+        )?,
+        new_version,
+    )
+}
+
+/// `DELETE /v1/customers/{id}`: the right to be forgotten. Personal fields are erased
+/// and an anonymised shell stays so ledgers and histories keep their integrity.
+pub fn erase(ctx: &Ctx<'_>) -> ApiResult {
+    let id = path_id(ctx)?;
+    if !repo::erase(ctx.db()?, &id, ctx.now)? {
+        return Err(not_found());
+    }
+    let mut response = http::Response::new(Vec::new());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    Ok(response)
+}
+
+const LIST_PARAMS: &[&str] = &[
+    "q", "segment", "tier", "tag", "rmId", "status", "limit", "cursor",
+];
+const MAX_Q: usize = 200;
+
+fn parse_enum<T>(
+    ctx: &Ctx<'_>,
+    name: &str,
+    parse: fn(&str) -> Option<T>,
+    expected: String,
+) -> Result<Option<T>, ApiError> {
+    match ctx.query(name)? {
+        None => Ok(None),
+        Some(raw) => parse(&raw)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(name, format!("must be one of {expected}"))),
+    }
+}
+
+/// `GET /v1/customers?q=&segment=&tier=&tag=&rmId=&status=&limit=&cursor=`.
+pub fn list(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(LIST_PARAMS)?;
+    let mut errors = Vec::new();
+    let limit = Limit::parse(ctx.query("limit")?.as_deref())
+        .map_err(|e| errors.push(FieldError::new("limit", e.to_string())))
+        .ok();
+    let cursor = match ctx.query("cursor")? {
+        None => None,
+        Some(token) => match Cursor::decode(&token) {
+            Ok(c) if CustomerId::parse(c.key()).is_ok() => Some(c),
+            _ => {
+                errors.push(FieldError::new(
+                    "cursor",
+                    "is not a cursor returned by this API",
+                ));
+                None
+            }
+        },
+    };
+    let q = ctx.query("q")?.map(|q| q.trim().to_owned());
+    if let Some(q) = &q
+        && (q.is_empty() || q.chars().count() > MAX_Q)
+    {
+        errors.push(FieldError::new(
+            "q",
+            format!("must be 1 to {MAX_Q} characters"),
+        ));
+    }
+    let status = parse_enum(
+        ctx,
+        "status",
+        CustomerStatus::parse,
+        "active|dormant|closed".into(),
+    )?;
+    if status == Some(CustomerStatus::Erased) {
+        errors.push(FieldError::new(
+            "status",
+            "erased customers are not listed; see /v1/customers/segments/summary",
+        ));
+    }
+    let filter = Filter {
+        q,
+        segment: parse_enum(ctx, "segment", Segment::parse, Segment::expected())?,
+        tier: parse_enum(ctx, "tier", ValueTier::parse, ValueTier::expected())?,
+        tag: ctx.query("tag")?,
+        rm_id: ctx.query("rmId")?,
+        status,
+    };
+    let (Some(limit), true) = (limit, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let after = cursor.as_ref().map(Cursor::key);
+    let (page, more) = search::list(ctx.db()?, &filter, after, limit.get(), ctx.now)?;
+    let next = match (more, page.last()) {
+        (true, Some(last)) => Some(Cursor::after(&last.customer.id.to_string()).encode()),
+        _ => None,
+    };
+    let items: Vec<Value> = page
+        .iter()
+        .map(|l| view(&l.customer, l.version, l.last_activity, ctx.now, true))
+        .collect();
+    json_response(
+        StatusCode::OK,
+        &json!({ "items": items, "nextCursor": next }),
+    )
+}
+
+/// `GET /v1/customers/segments/summary`: counts per segment, value tier and status.
+pub fn summary(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&[])?;
+    let rows = search::summary(ctx.db()?, ctx.now)?;
+    let mut by_segment: Map<String, Value> = Segment::ALL
+        .iter()
+        .map(|s| (s.as_str().into(), json!(0)))
+        .collect();
+    let mut by_tier: Map<String, Value> = ValueTier::ALL
+        .iter()
+        .map(|t| (t.as_str().into(), json!(0)))
+        .collect();
+    let mut by_status: Map<String, Value> = CustomerStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().into(), json!(0)))
+        .collect();
+    let mut total = 0;
+    let add = |map: &mut Map<String, Value>, key: &str, n: i64| {
+        let entry = map.entry(key.to_owned()).or_insert(json!(0));
+        *entry = json!(entry.as_i64().unwrap_or(0) + n);
+    };
+    for (segment, tier, status, n) in rows {
+        add(&mut by_status, &status, n);
+        if status != CustomerStatus::Erased.as_str() {
+            add(&mut by_segment, &segment, n);
+            add(&mut by_tier, &tier, n);
+            total += n;
+        }
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "total": total,
+            "bySegment": by_segment,
+            "byValueTier": by_tier,
+            "byStatus": by_status,
+            "generatedAt": ctx.now,
+        }),
+    )
+}
+
+/// The unmasked single-customer representation (shared with the 360 view).
+pub fn profile_view(
+    customer: &Customer,
+    version: i64,
+    last_activity: Timestamp,
+    now: Timestamp,
+) -> Value {
+    view(customer, version, last_activity, now, false)
+}
