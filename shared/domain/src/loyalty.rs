@@ -1,1 +1,0 @@
-//! The loyalty domain: types and rules, no I/O.
