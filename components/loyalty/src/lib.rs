@@ -1,7 +1,13 @@
 //! Loyalty points: an append-only ledger with FIFO expiry and tiers.
 //!
 //! Serves `/v1/loyalty/...`. This file holds only the route table and the Spin entry
-//! point; handlers translate HTTP to domain calls and back.
+//! point; handlers translate HTTP to ledger operations and back (`docs/loyalty.md`).
+
+pub mod account;
+pub mod handlers;
+pub mod ledger;
+pub mod repo;
+pub mod requests;
 
 use crm_http::{Route, Service, health};
 
@@ -12,7 +18,27 @@ pub const SERVICE: Service = Service {
     routes: ROUTES,
 };
 
-const ROUTES: &[Route] = &[Route::get("/v1/loyalty/health", health::handle)];
+const ROUTES: &[Route] = &[
+    Route::get("/v1/loyalty/health", health::handle),
+    Route::get("/v1/loyalty/accounts/:customerId", handlers::account),
+    Route::get(
+        "/v1/loyalty/accounts/:customerId/ledger",
+        handlers::ledger_page,
+    ),
+    Route::get(
+        "/v1/loyalty/accounts/:customerId/reconciliation",
+        handlers::reconciliation,
+    ),
+    Route::post("/v1/loyalty/accounts/:customerId/earn", handlers::earn),
+    Route::post("/v1/loyalty/accounts/:customerId/redeem", handlers::redeem),
+    Route::post("/v1/loyalty/accounts/:customerId/adjust", handlers::adjust),
+    Route::get("/v1/loyalty/entries/:entryId", handlers::entry),
+    Route::post("/v1/loyalty/entries/:entryId/reverse", handlers::reverse),
+    Route::get("/v1/loyalty/rules", handlers::rules),
+    Route::put("/v1/loyalty/rules", handlers::put_rules),
+    Route::get("/v1/loyalty/rules/:version", handlers::rules_version),
+    Route::post("/v1/loyalty/expiry-runs", handlers::expiry_run),
+];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.
 /// The export glue `http_component` generates is the only unsafe code we allow.

@@ -1,1 +1,69 @@
-//! What other services may read of the loyalty service's tables.
+//! What other services may read of the loyalty service's tables: a customer's loyalty
+//! standing (for recommendations and the 360° view) and points about to expire (a
+//! reminder signal for marketing), without an HTTP call.
+
+use crate::{Database, StoreError, Value};
+
+/// A customer's loyalty standing, as the ledger's cache holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoyaltyStanding {
+    /// The tier as evaluated at the customer's last ledger write (`silver`…). Tiers
+    /// can lapse with time alone; `GET /v1/loyalty/accounts/{id}` is authoritative.
+    pub tier: String,
+    /// When `tier` was evaluated (ms since the epoch).
+    pub tier_evaluated_at: i64,
+    /// Points the customer can spend at `now_ms` (expired points excluded).
+    pub spendable: i64,
+    /// Points earned over the account's life, net of reversed earns.
+    pub lifetime_earned: i64,
+    /// The last ledger write (ms since the epoch): a loyalty activity signal.
+    pub last_activity_at: i64,
+}
+
+/// The standing of `customer_id` at `now_ms`, or `None` when the customer has never
+/// had a loyalty entry.
+pub fn loyalty_standing(
+    db: &dyn Database,
+    customer_id: &str,
+    now_ms: i64,
+) -> Result<Option<LoyaltyStanding>, StoreError> {
+    let rows = db.execute(
+        "SELECT a.tier, a.tier_evaluated_at, a.lifetime_earned, a.updated_at,
+                a.balance - (SELECT COALESCE(SUM(l.remaining), 0) FROM loyalty_lots l
+                             WHERE l.customer_id = a.customer_id AND l.remaining > 0
+                               AND l.expires_at <= ?2) AS spendable
+         FROM loyalty_accounts a WHERE a.customer_id = ?1",
+        &[Value::from(customer_id), Value::Integer(now_ms)],
+    )?;
+    rows.first()
+        .map(|r| {
+            Ok(LoyaltyStanding {
+                tier: r.str("tier")?.to_owned(),
+                tier_evaluated_at: r.i64("tier_evaluated_at")?,
+                spendable: r.i64("spendable")?,
+                lifetime_earned: r.i64("lifetime_earned")?,
+                last_activity_at: r.i64("updated_at")?,
+            })
+        })
+        .transpose()
+}
+
+/// Points of `customer_id` that are spendable at `now_ms` but expire by `until_ms`:
+/// the "your points are about to expire" reminder. 0 when there are none.
+pub fn points_expiring(
+    db: &dyn Database,
+    customer_id: &str,
+    now_ms: i64,
+    until_ms: i64,
+) -> Result<i64, StoreError> {
+    let rows = db.execute(
+        "SELECT COALESCE(SUM(remaining), 0) AS points FROM loyalty_lots
+         WHERE customer_id = ? AND remaining > 0 AND expires_at > ? AND expires_at <= ?",
+        &[
+            Value::from(customer_id),
+            Value::Integer(now_ms),
+            Value::Integer(until_ms),
+        ],
+    )?;
+    rows.first().map(|r| r.i64("points")).unwrap_or(Ok(0))
+}
