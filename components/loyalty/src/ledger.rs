@@ -7,13 +7,15 @@
 use crate::repo::{self, AllocationView, Entry, NewEntry};
 use crm_domain::loyalty::calendar::month_of;
 use crm_domain::loyalty::{
-    Allocation, EarnRequest, EntryKind, EventType, Invalid, LoyaltyEntryId, Points, ReversalRule,
-    Rules, TierStanding, TierWindow, draw_fifo, expire_due, restore, reversal_rule, reverse_lot,
+    Allocation, EarnRequest, EntryKind, EventType, Invalid, LoyaltyEntryId, Points, Rules,
+    TierStanding, TierWindow, draw_fifo, expire_due,
 };
 use crm_domain::money::Money;
 use crm_domain::time::Timestamp;
 use crm_store::read::customers::customer_status;
 use crm_store::{Database, StoreError};
+
+pub use crate::reversal::reverse;
 
 /// Why an operation was refused; the handlers map each to its HTTP answer.
 #[derive(Debug)]
@@ -136,13 +138,13 @@ fn no_duplicate(
     }
 }
 
-fn broken(what: &str) -> Refusal {
+pub(crate) fn broken(what: &str) -> Refusal {
     Refusal::Store(StoreError::Backend(format!("ledger invariant: {what}")))
 }
 
 /// Appends `entry` with its lot (for positive earns and adjustments), allocations and
 /// caches. `Ok(false)` when the entry's balance condition refused it (nothing written).
-fn append(
+pub(crate) fn append(
     db: &dyn Database,
     rules: &Rules,
     entry: &NewEntry<'_>,
@@ -234,7 +236,7 @@ pub fn read_entry(db: &dyn Database, id: &str) -> Result<Option<Entry>, StoreErr
     Ok(Some(entry))
 }
 
-fn written(db: &dyn Database, id: &LoyaltyEntryId) -> Result<Entry, Refusal> {
+pub(crate) fn written(db: &dyn Database, id: &LoyaltyEntryId) -> Result<Entry, Refusal> {
     read_entry(db, &id.to_string())?.ok_or_else(|| broken("a written entry is missing"))
 }
 
@@ -371,77 +373,6 @@ pub fn adjust(
         return Err(Refusal::Insufficient {
             available: spendable(db, cmd.customer, now)?,
             requested: -cmd.points,
-        });
-    }
-    written(db, &id)
-}
-
-/// Reverses entry `target_id` with a new entry (see [`reversal_rule`], [`reverse_lot`]
-/// and [`restore`] for what each kind gives back); each entry is reversed at most once.
-pub fn reverse(
-    db: &dyn Database,
-    target_id: &str,
-    reason: &str,
-    actor: Option<&str>,
-    id: LoyaltyEntryId,
-    now: Timestamp,
-) -> Result<Entry, Refusal> {
-    let target = repo::entry(db, target_id)?.ok_or(Refusal::EntryNotFound)?;
-    let customer = target.customer_id.as_str();
-    check_customer(db, customer, true).map_err(|_| Refusal::EntryNotFound)?;
-    if let Some(by) = target.reversed_by {
-        return Err(Refusal::AlreadyReversed(by));
-    }
-    let rule = reversal_rule(target.kind, target.points).map_err(Refusal::NotReversible)?;
-    let current = repo::current_rules(db)?;
-    let mut entry = NewEntry::new(id, customer, EntryKind::Reverse, 0, current.version, now);
-    entry.reverses_id = Some(target_id);
-    entry.reason = Some(reason);
-    entry.actor = actor;
-    let allocations = match rule {
-        ReversalRule::TakeBack => {
-            let (owed, allocations) = match repo::lot(db, target_id)? {
-                // A 0-point earn opened no lot: its reversal takes nothing back but
-                // still voids its tier and lifetime credit.
-                None => (0, Vec::new()),
-                Some(lot) => {
-                    let expired = repo::expired_from(db, target_id)?;
-                    let past_due = if lot.expires_at <= now {
-                        lot.remaining
-                    } else {
-                        0
-                    };
-                    let owed = (lot.points - expired - past_due).max(0);
-                    let elsewhere = owed - owed.min(lot.spendable_at(now));
-                    let others = repo::fifo_lots(db, customer, now, elsewhere, Some(target_id))?;
-                    reverse_lot(&lot, expired, &others, now).map_err(|_| {
-                        match spendable(db, customer, now) {
-                            Ok(available) => Refusal::Insufficient {
-                                available,
-                                requested: owed,
-                            },
-                            Err(e) => e.into(),
-                        }
-                    })?
-                }
-            };
-            entry.points = -owed;
-            entry.spend_gate = true;
-            entry.tier_points = -target.tier_points;
-            entry.tier_at = target.tier_at;
-            entry.lifetime_points = -target.lifetime_points;
-            allocations
-        }
-        ReversalRule::Restore => {
-            let back = restore(&repo::allocations_with_expiry(db, target_id)?, now);
-            entry.points = back.iter().map(|a| a.points).sum();
-            back
-        }
-    };
-    if !append(db, &current.rules, &entry, &allocations)? {
-        return Err(Refusal::Insufficient {
-            available: spendable(db, customer, now)?,
-            requested: -entry.points,
         });
     }
     written(db, &id)

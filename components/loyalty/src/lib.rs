@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod ledger;
 pub mod repo;
 pub mod requests;
+pub mod reversal;
 
 use crm_http::{Route, Service, health};
 
