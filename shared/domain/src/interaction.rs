@@ -1,1 +1,0 @@
-//! The interaction domain: types and rules, no I/O.
