@@ -461,3 +461,44 @@ fn an_erased_or_unknown_customer_is_not_found_and_a_closed_one_cannot_earn() {
         Err(Refusal::CustomerClosed)
     ));
 }
+
+#[test]
+fn the_read_model_gives_other_services_the_standing_and_the_points_about_to_expire() {
+    let l = Ledger::new("loy-read-model");
+    let c = l.customer("active");
+    let never = l.customer("active");
+    l.earn(&c, 6_000_000, "t1", ts("2026-01-10T09:00:00Z"));
+    l.redeem(&c, 1_000, "r1", ts("2026-01-11T09:00:00Z"))
+        .expect("covered");
+    let now = ts("2026-02-01T00:00:00Z");
+
+    let standing = crm_store::read::loyalty::loyalty_standing(l.db(), &c, now.unix_millis())
+        .expect("read")
+        .expect("has an account");
+    assert_eq!(standing.tier, "gold");
+    assert_eq!(standing.spendable, 5_000);
+    assert_eq!(standing.lifetime_earned, 6_000);
+    assert_eq!(
+        standing.last_activity_at,
+        ts("2026-01-11T09:00:00Z").unix_millis()
+    );
+    let after_expiry = ts("2028-01-10T09:00:00Z").unix_millis();
+    let expired = crm_store::read::loyalty::loyalty_standing(l.db(), &c, after_expiry)
+        .expect("read")
+        .expect("has an account");
+    assert_eq!(expired.spendable, 0, "expired points are never spendable");
+
+    let soon = crm_store::read::loyalty::points_expiring(
+        l.db(),
+        &c,
+        ts("2027-12-15T00:00:00Z").unix_millis(),
+        ts("2028-01-15T00:00:00Z").unix_millis(),
+    )
+    .expect("read");
+    assert_eq!(soon, 5_000);
+    assert_eq!(
+        crm_store::read::loyalty::loyalty_standing(l.db(), &never, now.unix_millis())
+            .expect("read"),
+        None
+    );
+}
