@@ -1,1 +1,0 @@
-//! The loan domain: types and rules, no I/O.
