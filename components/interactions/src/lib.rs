@@ -1,9 +1,13 @@
 //! Interaction logging: every contact across channels, complaints with an SLA clock, satisfaction.
 //!
 //! Serves `/v1/interactions/...`. This file holds only the route table and the Spin entry
-//! point; handlers translate HTTP to domain calls and back.
+//! point; handlers translate HTTP to domain calls and back (`docs/interactions.md`).
+
+pub mod handlers;
+pub mod repo;
 
 use crm_http::{Route, Service, health};
+use handlers::{complaints, interactions, surveys};
 
 /// This component: its name in `spin.toml`, its version and its routes.
 pub const SERVICE: Service = Service {
@@ -12,7 +16,21 @@ pub const SERVICE: Service = Service {
     routes: ROUTES,
 };
 
-const ROUTES: &[Route] = &[Route::get("/v1/interactions/health", health::handle)];
+const ROUTES: &[Route] = &[
+    Route::get("/v1/interactions/health", health::handle),
+    Route::post("/v1/interactions", interactions::create),
+    Route::get("/v1/interactions", interactions::timeline),
+    Route::get("/v1/interactions/complaints", complaints::list),
+    Route::get("/v1/interactions/complaints/:id", complaints::get),
+    Route::post(
+        "/v1/interactions/complaints/:id/transitions",
+        complaints::transition,
+    ),
+    Route::post("/v1/interactions/surveys", surveys::create),
+    Route::get("/v1/interactions/surveys/summary", surveys::summary),
+    Route::get("/v1/interactions/surveys/:id", surveys::get),
+    Route::get("/v1/interactions/:id", interactions::get),
+];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.
 /// The export glue `http_component` generates is the only unsafe code we allow.
