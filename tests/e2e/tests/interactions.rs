@@ -202,7 +202,7 @@ fn a_complaint_walks_to_closed_and_overdue_cases_are_listed_on_the_way() {
     let etag1 = opened.header("etag").expect("etag").to_owned();
     assert_eq!(opened.json()["dueAt"], at(received + 24 * HOUR));
     let overdue = get_ok(&app, "/v1/interactions/complaints?overdue=true");
-    assert_eq!(ids(&overdue), [case_id.clone()]);
+    assert_eq!(ids(&overdue), std::slice::from_ref(&case_id));
     assert_eq!(overdue["items"][0]["overdue"], true);
     let not_overdue = get_ok(&app, "/v1/interactions/complaints?overdue=false");
     assert_eq!(ids(&not_overdue), [fresh_case.as_str().expect("id")]);
