@@ -1,7 +1,13 @@
 //! Loan pre-approval: explainable decisions and the recorded path to a final answer.
 //!
 //! Serves `/v1/loans/...`. This file holds only the route table and the Spin entry
-//! point; handlers translate HTTP to domain calls and back.
+//! point; handlers translate HTTP to the loan operations and back
+//! (`docs/loan-preapproval.md`).
+
+pub mod handlers;
+pub mod repo;
+pub mod service;
+pub mod views;
 
 use crm_http::{Route, Service, health};
 
@@ -12,7 +18,21 @@ pub const SERVICE: Service = Service {
     routes: ROUTES,
 };
 
-const ROUTES: &[Route] = &[Route::get("/v1/loans/health", health::handle)];
+const ROUTES: &[Route] = &[
+    Route::get("/v1/loans/health", health::handle),
+    Route::post("/v1/loans/quote", handlers::quote),
+    Route::get("/v1/loans/policy", handlers::policy),
+    Route::put("/v1/loans/policy", handlers::put_policy),
+    Route::get("/v1/loans/policy/:version", handlers::policy_version),
+    Route::post("/v1/loans/applications", handlers::create),
+    Route::get("/v1/loans/applications", handlers::list),
+    Route::get("/v1/loans/applications/:id", handlers::get),
+    Route::post(
+        "/v1/loans/applications/:id/transitions",
+        handlers::transition,
+    ),
+    Route::post("/v1/loans/applications/:id/replay", handlers::replay),
+];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.
 /// The export glue `http_component` generates is the only unsafe code we allow.

@@ -1,0 +1,321 @@
+//! HTTP ⇄ loan operations: parse and validate at the edge, call the service, shape the
+//! answer. No business rule lives here.
+
+use crate::repo::{self, Application, Filter};
+use crate::service::{self, invalid};
+use crate::views::{application_view, decision_view, policy_view};
+use crm_domain::id::CustomerId;
+use crm_domain::loan::{
+    ApplicationRequest, ApplicationStatus, Invalid, LoanApplicationId, LoanProduct, Policy,
+    TransitionRequest,
+};
+use crm_domain::page::{Cursor, Limit};
+use crm_http::{
+    ApiError, ApiResult, Ctx, FieldError, Response, etag, from_json_value, idempotency,
+    json_response, new_ulid, require_if_match,
+};
+use crm_store::in_transaction;
+use crm_store::read::loans::open_loan_application;
+use http::{HeaderValue, StatusCode, header};
+use serde_json::{Value, json};
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no such loan application".into())
+}
+
+/// The id in the path; a malformed one names no application, so it is a 404.
+fn path_id(ctx: &Ctx<'_>) -> Result<LoanApplicationId, ApiError> {
+    ctx.param("id")
+        .and_then(|s| LoanApplicationId::parse(s).ok())
+        .ok_or_else(not_found)
+}
+
+fn header_value(text: &str) -> Result<HeaderValue, ApiError> {
+    HeaderValue::from_str(text).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn with_etag(mut response: Response, version: i64) -> ApiResult {
+    response
+        .headers_mut()
+        .insert(header::ETAG, header_value(&etag(version))?);
+    Ok(response)
+}
+
+fn application_response(
+    ctx: &Ctx<'_>,
+    status: StatusCode,
+    app: &Application,
+    history: &[repo::Transition],
+) -> ApiResult {
+    let body = application_view(app, Some(history), ctx.now);
+    with_etag(json_response(status, &body)?, app.version)
+}
+
+/// `POST /v1/loans/quote`: the decision an application would get now, never stored.
+pub fn quote(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&[])?;
+    let request: ApplicationRequest = ctx.json()?;
+    let (input, _) = request.validate().map_err(invalid)?;
+    let db = ctx.db()?;
+    let (customer, product) = (input.customer_id, input.product);
+    let (decision, snapshot) = service::quote(db, input, ctx.now)?;
+    let open = open_loan_application(
+        db,
+        &customer.to_string(),
+        product.as_str(),
+        ctx.now.unix_millis(),
+    )?;
+    let mut body = decision_view(&decision, &snapshot.customer);
+    if let Value::Object(map) = &mut body {
+        map.insert("openApplicationId".into(), json!(open));
+    }
+    ctx.note(format!("loan quote {}", decision.status));
+    json_response(StatusCode::OK, &body)
+}
+
+/// `POST /v1/loans/applications` with `Idempotency-Key`: decides and stores.
+pub fn create(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&[])?;
+    let request: ApplicationRequest = ctx.json()?;
+    let (input, actor) = request.validate().map_err(invalid)?;
+    idempotency::run(ctx, |db| {
+        let id = LoanApplicationId::new(new_ulid(ctx.now));
+        let app = service::create(db, id, input, actor, ctx.now)?;
+        let history = repo::history(db, &app.id)?;
+        ctx.note(format!(
+            "loan application {} {} under policy {}",
+            app.id, app.decision.status, app.decision.policy_version
+        ));
+        let mut response = application_response(ctx, StatusCode::CREATED, &app, &history)?;
+        response.headers_mut().insert(
+            header::LOCATION,
+            header_value(&format!("/v1/loans/applications/{}", app.id))?,
+        );
+        Ok(response)
+    })
+}
+
+/// `GET /v1/loans/applications/{id}`: the application, its decision and its history.
+pub fn get(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&[])?;
+    let id = path_id(ctx)?;
+    let db = ctx.db()?;
+    let app = repo::get(db, &id)?.ok_or_else(not_found)?;
+    let history = repo::history(db, &id)?;
+    application_response(ctx, StatusCode::OK, &app, &history)
+}
+
+const LIST_PARAMS: &[&str] = &["customerId", "product", "status", "limit", "cursor"];
+
+fn parse_query<T>(
+    ctx: &Ctx<'_>,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    expected: &str,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<T>, ApiError> {
+    Ok(match ctx.query(name)? {
+        None => None,
+        Some(raw) => {
+            let parsed = parse(&raw);
+            if parsed.is_none() {
+                errors.push(FieldError::new(name, expected));
+            }
+            parsed
+        }
+    })
+}
+
+/// `GET /v1/loans/applications?customerId=&product=&status=&limit=&cursor=`, newest first.
+pub fn list(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(LIST_PARAMS)?;
+    let mut errors = Vec::new();
+    let limit = Limit::parse(ctx.query("limit")?.as_deref())
+        .map_err(|e| errors.push(FieldError::new("limit", e.to_string())))
+        .ok();
+    let cursor = parse_query(
+        ctx,
+        "cursor",
+        |t| {
+            Cursor::decode(t)
+                .ok()
+                .filter(|c| LoanApplicationId::parse(c.key()).is_ok())
+        },
+        "is not a cursor returned by this API",
+        &mut errors,
+    )?;
+    let filter = Filter {
+        customer_id: parse_query(
+            ctx,
+            "customerId",
+            |s| CustomerId::parse(s).ok(),
+            "must be a customer id (cus_…)",
+            &mut errors,
+        )?,
+        product: parse_query(
+            ctx,
+            "product",
+            LoanProduct::parse,
+            &format!("must be one of {}", LoanProduct::expected()),
+            &mut errors,
+        )?,
+        status: parse_query(
+            ctx,
+            "status",
+            ApplicationStatus::parse,
+            &format!("must be one of {}", ApplicationStatus::expected()),
+            &mut errors,
+        )?,
+    };
+    let (Some(limit), true) = (limit, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let after = cursor.as_ref().map(Cursor::key);
+    let (page, more) = repo::list(ctx.db()?, &filter, after, limit.get(), ctx.now)?;
+    let next = match (more, page.last()) {
+        (true, Some(last)) => Some(Cursor::after(&last.id.to_string()).encode()),
+        _ => None,
+    };
+    let items: Vec<Value> = page
+        .iter()
+        .map(|app| application_view(app, None, ctx.now))
+        .collect();
+    json_response(
+        StatusCode::OK,
+        &json!({ "items": items, "nextCursor": next }),
+    )
+}
+
+/// `POST /v1/loans/applications/{id}/transitions` `{to, note, actor}` with `If-Match`;
+/// an `Idempotency-Key`, when sent, makes a retry return the first answer.
+pub fn transition(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&[])?;
+    let id = path_id(ctx)?;
+    let request: TransitionRequest = ctx.json()?;
+    let command = request.validate().map_err(invalid)?;
+    let work = |db: &dyn crm_store::Database| -> ApiResult {
+        let app = service::transition(db, &id, &command, |v| require_if_match(ctx, v), ctx.now)?;
+        let history = repo::history(db, &id)?;
+        ctx.note(format!("loan application {id} moved to {}", app.status));
+        application_response(ctx, StatusCode::OK, &app, &history)
+    };
+    if ctx.header(idempotency::HEADER).is_some() {
+        idempotency::run(ctx, work)
+    } else {
+        in_transaction(ctx.db()?, work)
+    }
+}
+
+/// `POST /v1/loans/applications/{id}/replay`: recomputes the decision from its
+/// snapshot under the policy version it names; writes nothing.
+pub fn replay(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&[])?;
+    let id = path_id(ctx)?;
+    let db = ctx.db()?;
+    let app = repo::get(db, &id)?.ok_or_else(not_found)?;
+    let (recomputed, differences) = service::replay(db, &app)?;
+    ctx.note(format!(
+        "loan replay {id} matches={}",
+        differences.is_empty()
+    ));
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "applicationId": app.id,
+            "policyVersion": app.decision.policy_version,
+            "matches": differences.is_empty(),
+            "differences": differences,
+            "stored": decision_view(&app.decision, &app.snapshot.customer),
+            "recomputed": decision_view(&recomputed, &app.snapshot.customer),
+            "snapshot": app.snapshot,
+        }),
+    )
+}
+
+/// `GET /v1/loans/policy`: the policy in force, its version as the etag.
+pub fn policy(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&[])?;
+    let row = repo::current_policy(ctx.db()?)?;
+    with_etag(
+        json_response(StatusCode::OK, &policy_view(&row))?,
+        row.version,
+    )
+}
+
+/// `GET /v1/loans/policy/{version}`: an earlier version, to audit a decision.
+pub fn policy_version(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&[])?;
+    let not_found = || ApiError::NotFound("no such policy version".into());
+    let version = ctx
+        .param("version")
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or_else(not_found)?;
+    let row = repo::policy_version(ctx.db()?, version)?.ok_or_else(not_found)?;
+    with_etag(
+        json_response(StatusCode::OK, &policy_view(&row))?,
+        row.version,
+    )
+}
+
+/// Members of the policy view the server sets; a PUT naming them is refused.
+const POLICY_READ_ONLY: &[&str] = &["version", "createdAt"];
+
+/// `PUT /v1/loans/policy` with `If-Match`: the whole policy plus `actor`, written as a
+/// new version; applications decided earlier keep the version they name.
+pub fn put_policy(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&[])?;
+    let db = ctx.db()?;
+    let current = repo::current_policy(db)?;
+    require_if_match(ctx, current.version)?;
+    let body: Value = ctx.json()?;
+    let Value::Object(mut members) = body else {
+        return Err(ApiError::invalid("body", "a policy must be a JSON object"));
+    };
+    let mut errors: Vec<Invalid> = POLICY_READ_ONLY
+        .iter()
+        .filter(|f| members.contains_key(**f))
+        .map(|f| Invalid::new(*f, "is set by the server and cannot be written"))
+        .collect();
+    for f in POLICY_READ_ONLY {
+        members.remove(*f);
+    }
+    let actor = match members.remove("actor") {
+        Some(Value::String(a))
+            if !a.trim().is_empty()
+                && a.trim().chars().count() <= crm_domain::loan::MAX_ACTOR_CHARS =>
+        {
+            Some(a.trim().to_owned())
+        }
+        _ => {
+            errors.push(Invalid::new(
+                "actor",
+                format!(
+                    "is required: 1 to {} characters",
+                    crm_domain::loan::MAX_ACTOR_CHARS
+                ),
+            ));
+            None
+        }
+    };
+    let policy: Policy = from_json_value(Value::Object(members))?;
+    let policy = match policy.validated() {
+        Ok(policy) if errors.is_empty() => policy,
+        Ok(_) => return Err(invalid(errors)),
+        Err(more) => {
+            errors.extend(more);
+            return Err(invalid(errors));
+        }
+    };
+    let actor = actor.unwrap_or_default();
+    let version =
+        repo::insert_policy(db, current.version, &policy, &actor, ctx.now)?.ok_or_else(|| {
+            ApiError::PreconditionFailed("the policy changed while this request ran".into())
+        })?;
+    ctx.note(format!("loan policy version {version}"));
+    let row = repo::policy_version(db, version)?
+        .ok_or_else(|| ApiError::Internal("the written policy is missing".into()))?;
+    with_etag(
+        json_response(StatusCode::OK, &policy_view(&row))?,
+        row.version,
+    )
+}
