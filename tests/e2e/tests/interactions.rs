@@ -160,6 +160,12 @@ fn contacts_on_three_channels_read_back_as_a_paged_timeline() {
         .assert_problem(404, "not_found");
     app.get(&format!("/v1/interactions?customerId={customer}&limit=0"))
         .assert_problem(422, "validation_failed");
+    let logs = app.component_stdout("interactions");
+    assert!(logs.contains(&newest_first[0]), "the log names ids");
+    assert!(
+        !logs.contains("Address change") && !logs.contains("proof of address"),
+        "no subject or notes in log lines"
+    );
 }
 
 fn transition(app: &TestApp, case: &str, etag: &str, body: &Value) -> TestResponse {

@@ -104,10 +104,10 @@ pub fn get(ctx: &Ctx<'_>) -> ApiResult {
 fn illegal(e: &IllegalTransition) -> ApiError {
     let allowed = statuses(e.allowed);
     let detail = if allowed.is_empty() {
-        format!("a {} complaint cannot change any more", e.from)
+        format!("a complaint that is {} cannot change any more", e.from)
     } else {
         format!(
-            "a {} complaint cannot become {}; allowed: {}",
+            "a complaint that is {} cannot become {}; allowed: {}",
             e.from,
             e.to,
             allowed.join(", ")
