@@ -4,7 +4,7 @@
 //! point; handlers translate HTTP to domain calls and back.
 
 mod handlers;
-mod repo;
+pub mod repo;
 mod search;
 mod view360;
 
