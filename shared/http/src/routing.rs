@@ -4,7 +4,6 @@
 
 use crate::{ApiResult, Ctx};
 use http::Method;
-use std::collections::HashMap;
 
 /// A request handler: HTTP in the context, a response or an [`crate::ApiError`] out.
 pub type Handler = fn(&Ctx<'_>) -> ApiResult;
@@ -62,51 +61,53 @@ pub(crate) enum Match<'a> {
 }
 
 /// Matches `method path` against `routes`. HEAD is served by the GET route.
+///
+/// The path is matched first, across all methods, and the method second: a literal
+/// segment is the better match even for a method it does not serve, so
+/// `DELETE /v1/customers/health` is a 405 on the health route, not an erase of a
+/// customer called `health`.
 pub(crate) fn find<'a>(routes: &'a [Route], method: &Method, path: &str) -> Match<'a> {
-    let mut by_method: HashMap<&Method, routefinder::Router<usize>> = HashMap::new();
-    for (i, route) in routes.iter().enumerate() {
+    let mut patterns: Vec<&'static str> = Vec::new();
+    let mut router = routefinder::Router::<usize>::new();
+    for route in routes {
+        if patterns.contains(&route.pattern) {
+            continue;
+        }
         // A pattern that routefinder rejects is a programming error caught by the
         // table tests; skipping it keeps the request path panic-free.
-        let _ = by_method
-            .entry(&route.method)
-            .or_default()
-            .add(route.pattern, i);
+        if router.add(route.pattern, patterns.len()).is_ok() {
+            patterns.push(route.pattern);
+        }
     }
+    let Some(found) = router.best_match(path) else {
+        return Match::NotFound;
+    };
+    let pattern = patterns[*found.handler()];
     let wanted = if method == Method::HEAD {
         &Method::GET
     } else {
         method
     };
-    if let Some(found) = by_method.get(wanted).and_then(|r| r.best_match(path)) {
+    if let Some(route) = routes
+        .iter()
+        .find(|r| r.pattern == pattern && r.method == wanted)
+    {
         let params = found
             .captures()
             .iter()
             .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect();
-        return Match::Found(&routes[*found.handler()], params);
+        return Match::Found(route, params);
     }
-    let mut allow: Vec<Method> = routes
-        .iter()
-        .map(|r| r.method.clone())
-        .filter(|m| {
-            by_method
-                .get(m)
-                .is_some_and(|r| r.best_match(path).is_some())
-        })
-        .collect();
-    allow.dedup();
-    if allow.is_empty() {
-        return Match::NotFound;
+    let mut allow: Vec<Method> = Vec::new();
+    for route in routes.iter().filter(|r| r.pattern == pattern) {
+        if !allow.contains(&route.method) {
+            allow.push(route.method.clone());
+        }
     }
     if allow.contains(&Method::GET) {
         allow.push(Method::HEAD);
     }
-    let mut seen = Vec::new();
-    allow.retain(|m| {
-        let fresh = !seen.contains(m);
-        seen.push(m.clone());
-        fresh
-    });
     Match::MethodNotAllowed(allow)
 }
 
@@ -161,6 +162,19 @@ mod tests {
             Match::MethodNotAllowed(allow) => {
                 assert_eq!(allow, vec![Method::GET, Method::PATCH, Method::HEAD])
             }
+            _ => panic!("expected 405"),
+        }
+    }
+
+    #[test]
+    fn a_literal_path_with_another_method_is_405_not_a_parameter_match() {
+        const WITH_DELETE: &[Route] = &[
+            Route::get("/v1/customers/health", ok),
+            Route::get("/v1/customers/:id", ok),
+            Route::delete("/v1/customers/:id", ok),
+        ];
+        match find(WITH_DELETE, &Method::DELETE, "/v1/customers/health") {
+            Match::MethodNotAllowed(allow) => assert_eq!(allow, vec![Method::GET, Method::HEAD]),
             _ => panic!("expected 405"),
         }
     }
