@@ -213,7 +213,7 @@ pub fn erase(db: &dyn Database, id: &CustomerId, now: Timestamp) -> Result<bool,
 pub fn last_activity(db: &dyn Database, c: &Customer) -> Result<Timestamp, StoreError> {
     let sql = format!(
         "SELECT {} AS last_activity FROM customers c WHERE c.id = ?",
-        crate::search::LAST_ACTIVITY_SQL
+        crate::search::LAST_ACTIVITY_SQL.as_str()
     );
     let rows = db.execute(&sql, &[Value::from(c.id.to_string())])?;
     let millis = rows.first().map(|r| r.i64("last_activity")).transpose()?;

@@ -5,11 +5,21 @@ use crate::repo::decode;
 use crm_domain::customer::{Customer, CustomerStatus, DORMANCY_DAYS, Segment, ValueTier, name_key};
 use crm_domain::time::Timestamp;
 use crm_store::{Database, StoreError, Value};
+use std::sync::LazyLock;
 
-/// The SQL for a customer's last activity: the latest of its creation and whatever the
-/// other services record for it (see `crm_store::read`). Dormancy is derived from it on
-/// every read, so it is never stale and needs no background job.
-pub const LAST_ACTIVITY_SQL: &str = "c.created_at";
+/// The SQL for a customer's last activity: the latest of its creation, the last contact
+/// the customer started (an outbound reminder they ignored must not keep them active)
+/// and their own last loyalty activity, as the other services record them (see
+/// `crm_store::read`). Dormancy is derived from it on every read, so it is never stale
+/// and needs no background job. SQLite's multi-argument `max` is NULL if any argument
+/// is, hence the `COALESCE`s.
+pub static LAST_ACTIVITY_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "max(c.created_at, COALESCE({}, 0), {})",
+        crm_store::read::interactions::LAST_INBOUND_CONTACT_SQL,
+        crm_store::read::loyalty::LAST_CUSTOMER_ACTIVITY_SQL
+    )
+});
 
 /// What a list request asks for.
 #[derive(Debug, Default)]
@@ -52,7 +62,7 @@ pub fn list(
 ) -> Result<(Vec<Listed>, bool), StoreError> {
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
-    let activity = LAST_ACTIVITY_SQL;
+    let activity = LAST_ACTIVITY_SQL.as_str();
     match filter.status {
         None => clauses.push("c.status <> 'erased'".into()),
         Some(CustomerStatus::Active) => {
@@ -130,9 +140,10 @@ pub fn summary(
     db: &dyn Database,
     now: Timestamp,
 ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+    let activity = LAST_ACTIVITY_SQL.as_str();
     let sql = format!(
         "SELECT c.segment, c.value_tier,
-                CASE WHEN c.status = 'active' AND {LAST_ACTIVITY_SQL} < ? THEN 'dormant' ELSE c.status END AS status,
+                CASE WHEN c.status = 'active' AND {activity} < ? THEN 'dormant' ELSE c.status END AS status,
                 count(*) AS n
          FROM customers c GROUP BY 1, 2, 3"
     );

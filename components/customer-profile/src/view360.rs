@@ -1,12 +1,28 @@
 //! `GET /v1/customers/{id}/360`: one answer for the channel, read from every service's
 //! tables in the shared store through `crm_store::read`, with no HTTP fan-out. A part
-//! whose service has nothing to read yet is omitted and named in `notes`, never faked.
+//! with nothing to show is omitted and named in `notes` with the reason, never faked.
+//!
+//! Each part is read by one statement, so each is consistent in itself (a loyalty
+//! balance is never half a write). The parts are not read in one transaction: that
+//! would cost two statements more on every view, and rule 2 of `crm_store` keeps
+//! transactions for writes whose statements must commit together.
 
 use crate::repo;
+use crm_domain::customer::CustomerStatus;
 use crm_domain::id::CustomerId;
+use crm_domain::time::Timestamp;
 use crm_http::{ApiError, ApiResult, Ctx, json_response};
+use crm_store::read::{interactions, loans, loyalty};
+use crm_store::{Database, StoreError};
 use http::StatusCode;
 use serde_json::{Map, Value, json};
+
+/// How many recent contacts the view shows.
+pub const RECENT_CONTACTS: i64 = 10;
+/// How many open complaints the view lists (their total is always given).
+pub const OPEN_COMPLAINTS: i64 = 20;
+/// Loan application statuses that still await the customer or the bank.
+const LOANS_IN_FLIGHT: &[&str] = &["pre_approved", "referred", "under_review", "approved"];
 
 /// The 360° view.
 pub fn handle(ctx: &Ctx<'_>) -> ApiResult {
@@ -16,19 +32,141 @@ pub fn handle(ctx: &Ctx<'_>) -> ApiResult {
         .and_then(|s| CustomerId::parse(s).ok())
         .ok_or_else(|| ApiError::NotFound("no such customer".into()))?;
     let db = ctx.db()?;
-    let (customer, version) =
-        repo::get(db, &id)?.ok_or_else(|| ApiError::NotFound("no such customer".into()))?;
+    let body =
+        view(db, &id, ctx.now)?.ok_or_else(|| ApiError::NotFound("no such customer".into()))?;
+    json_response(StatusCode::OK, &body)
+}
+
+/// The view of customer `id` at `now`, or `None` when there is no such customer (or
+/// only an erased shell).
+pub fn view(
+    db: &dyn Database,
+    id: &CustomerId,
+    now: Timestamp,
+) -> Result<Option<Value>, StoreError> {
+    let Some((customer, version)) = repo::get(db, id)? else {
+        return Ok(None);
+    };
+    if customer.status == CustomerStatus::Erased {
+        return Ok(None);
+    }
+    let key = id.to_string();
     let last_activity = repo::last_activity(db, &customer)?;
-    let profile = crate::handlers::profile_view(&customer, version, last_activity, ctx.now);
     let mut body = Map::new();
-    body.insert("profile".into(), profile);
-    let notes: Vec<Value> = vec![
-        json!({"part": "loyalty", "note": "the loyalty service has no data to read yet"}),
-        json!({"part": "interactions", "note": "the interactions service has no data to read yet"}),
-        json!({"part": "loans", "note": "the loan pre-approval service has no data to read yet"}),
-        json!({"part": "recommendations", "note": "the recommendations service has no data to read yet"}),
-    ];
+    let mut notes = Vec::new();
+    body.insert(
+        "profile".into(),
+        crate::handlers::profile_view(&customer, version, last_activity, now),
+    );
+
+    match loyalty::loyalty_standing(db, &key, now.unix_millis())? {
+        Some(s) => {
+            body.insert(
+                "loyalty".into(),
+                json!({
+                    "balance": s.spendable,
+                    "tier": s.tier,
+                    "tierEvaluatedAt": Timestamp::from_unix_millis(s.tier_evaluated_at),
+                    "lifetimeEarned": s.lifetime_earned,
+                    "lastEntryAt": Timestamp::from_unix_millis(s.last_activity_at),
+                }),
+            );
+        }
+        None => notes.push(note("loyalty", "the customer has no loyalty entries yet")),
+    }
+
+    let contacts = interactions::recent_contacts(db, &key, RECENT_CONTACTS)?;
+    let signals = interactions::contact_signals(db, &key, now.unix_millis(), 0)?;
+    let complaints = interactions::open_complaints(db, &key, now.unix_millis(), OPEN_COMPLAINTS)?;
+    body.insert(
+        "interactions".into(),
+        json!({
+            "recent": contacts.iter().map(contact_view).collect::<Vec<_>>(),
+            "lastContactAt": signals.last_contact_at.map(Timestamp::from_unix_millis),
+            "lastInboundContactAt":
+                signals.last_inbound_contact_at.map(Timestamp::from_unix_millis),
+        }),
+    );
+    if contacts.is_empty() {
+        notes.push(note(
+            "interactions",
+            "no contact with the customer is recorded",
+        ));
+    }
+    body.insert(
+        "complaints".into(),
+        json!({
+            "open": signals.open_complaints,
+            "overdue": signals.overdue_complaints,
+            "items": complaints.iter().map(complaint_view).collect::<Vec<_>>(),
+        }),
+    );
+
+    let applications =
+        loans::loan_applications_of(db, &key, now.unix_millis(), loans::MAX_SIGNALS)?;
+    let in_flight: Vec<Value> = applications
+        .iter()
+        .filter(|a| LOANS_IN_FLIGHT.contains(&a.status.as_str()))
+        .map(loan_view)
+        .collect();
+    body.insert("loansInFlight".into(), Value::Array(in_flight));
+
+    notes.push(note(
+        "recommendations",
+        "the recommendations service does not rank offers yet",
+    ));
     body.insert("notes".into(), Value::Array(notes));
-    body.insert("generatedAt".into(), json!(ctx.now));
-    json_response(StatusCode::OK, &Value::Object(body))
+    body.insert("generatedAt".into(), json!(now));
+    Ok(Some(Value::Object(body)))
+}
+
+fn note(part: &str, note: &str) -> Value {
+    json!({"part": part, "note": note})
+}
+
+fn contact_view(c: &interactions::ContactSummary) -> Value {
+    let mut v = json!({
+        "id": c.id,
+        "occurredAt": Timestamp::from_unix_millis(c.occurred_at),
+        "channel": c.channel,
+        "direction": c.direction,
+        "type": c.kind,
+        "agentId": c.agent_id,
+        "confidential": c.confidential,
+    });
+    let fields = [
+        ("subject", &c.subject),
+        ("sentiment", &c.sentiment),
+        ("correctsId", &c.corrects_id),
+        ("complaintId", &c.complaint_id),
+    ];
+    for (name, value) in fields {
+        if let (Some(value), Some(map)) = (value, v.as_object_mut()) {
+            map.insert(name.into(), json!(value));
+        }
+    }
+    v
+}
+
+fn complaint_view(c: &interactions::OpenComplaint) -> Value {
+    json!({
+        "id": c.id,
+        "severity": c.severity,
+        "category": c.category,
+        "status": c.status,
+        "openedAt": Timestamp::from_unix_millis(c.opened_at),
+        "dueAt": Timestamp::from_unix_millis(c.due_at),
+        "overdue": c.overdue,
+    })
+}
+
+fn loan_view(a: &loans::LoanApplicationSignal) -> Value {
+    json!({
+        "id": a.id,
+        "product": a.product,
+        "status": a.status,
+        "amount": {"amount": a.amount_minor, "currency": a.currency},
+        "createdAt": Timestamp::from_unix_millis(a.created_at),
+        "updatedAt": Timestamp::from_unix_millis(a.updated_at),
+    })
 }

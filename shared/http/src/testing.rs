@@ -20,6 +20,15 @@ impl<'a> TestService<'a> {
         }
     }
 
+    /// `other` over the same stores, as another component of the same app: a test can
+    /// write through one service and read the result through another.
+    pub fn alongside<'b>(&self, other: &'b Service) -> TestService<'b> {
+        TestService {
+            service: other,
+            dir: self.dir.clone(),
+        }
+    }
+
     /// The state directory (`sqlite_db.db`, `sqlite_key_value.db`).
     pub fn dir(&self) -> &Path {
         &self.dir

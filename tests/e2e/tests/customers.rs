@@ -85,12 +85,31 @@ fn create_read_patch_view_and_erase_a_customer() {
     patch(&app, &id, Some(&etag), &json!({"segment": "private"}))
         .assert_problem(412, "precondition_failed");
 
+    // The 360° view reads what the other components wrote, in one request.
+    let contact = app.post_json(
+        "/v1/interactions",
+        &json!({"customerId": id, "channel": "branch", "direction": "inbound",
+                "type": "inquiry", "subject": "Asked about savings", "agentId": "teller-4",
+                "occurredAt": "2026-01-05T10:00:00Z"}),
+        &[("idempotency-key", "contact-1")],
+    );
+    assert_eq!(contact.status, 201, "{}", contact.text());
+    let earned = app.post_json(
+        &format!("/v1/loyalty/accounts/{id}/earn"),
+        &json!({"eventType": "salary_deposit", "reference": "salary-2026-01"}),
+        &[("idempotency-key", "earn-1")],
+    );
+    assert_eq!(earned.status, 201, "{}", earned.text());
     let view = app.get(&format!("/v1/customers/{id}/360"));
     assert_eq!(view.status, 200, "{}", view.text());
     let view = view.json();
     assert_eq!(view["profile"]["id"], id.as_str());
     assert_eq!(view["profile"]["kycStatus"], "verified");
-    assert!(view["notes"].is_array());
+    assert_eq!(view["interactions"]["recent"][0]["id"], contact.json()["id"]);
+    assert_eq!(view["loyalty"]["balance"], earned.json()["points"]);
+    assert_eq!(view["complaints"]["open"], 0);
+    assert_eq!(view["loansInFlight"], json!([]));
+    assert_eq!(view["notes"][0]["part"], "recommendations", "{view}");
 
     assert_eq!(
         app.request("DELETE", &format!("/v1/customers/{id}"), None, &[])

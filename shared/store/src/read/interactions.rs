@@ -100,3 +100,134 @@ pub fn has_open_complaint(db: &dyn Database, customer_id: &str) -> Result<bool, 
     )?;
     Ok(!rows.is_empty())
 }
+
+/// One contact as the 360° view shows it: what happened, not the free-text notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactSummary {
+    /// `int_…`.
+    pub id: String,
+    /// When it happened (ms since the epoch).
+    pub occurred_at: i64,
+    /// `branch|phone|…`.
+    pub channel: String,
+    /// `inbound|outbound`.
+    pub direction: String,
+    /// `inquiry|service_request|…`.
+    pub kind: String,
+    /// The subject line; `None` for a confidential contact, which only the
+    /// interactions service itself shows.
+    pub subject: Option<String>,
+    /// `positive|neutral|negative`, if recorded.
+    pub sentiment: Option<String>,
+    /// The member of staff who recorded it.
+    pub agent_id: String,
+    /// Whether its content is confidential.
+    pub confidential: bool,
+    /// The contact this one corrects, if it is a correction.
+    pub corrects_id: Option<String>,
+    /// The complaint case it opened, if any.
+    pub complaint_id: Option<String>,
+}
+
+/// Most contacts or complaints [`recent_contacts`] and [`open_complaints`] return.
+pub const MAX_RECENT: i64 = 50;
+
+const RECENT_CONTACTS: &str = "SELECT i.id, i.occurred_at, i.channel, i.direction, i.type,
+        CASE WHEN i.confidential = 1 THEN NULL ELSE i.subject END AS subject,
+        i.sentiment, i.agent_id, i.confidential, i.corrects_id, i.complaint_id
+    FROM interactions i
+    WHERE i.customer_id = ?1
+      AND NOT EXISTS (SELECT 1 FROM interactions x WHERE x.corrects_id = i.id)
+    ORDER BY i.occurred_at DESC, i.id DESC
+    LIMIT ?2";
+
+/// The latest contacts of `customer_id`, newest first (the timeline's order), at most
+/// `limit` (capped at [`MAX_RECENT`]). A contact a later one corrects is left out: the
+/// correction, which is listed, carries what really happened.
+pub fn recent_contacts(
+    db: &dyn Database,
+    customer_id: &str,
+    limit: i64,
+) -> Result<Vec<ContactSummary>, StoreError> {
+    let rows = db.execute(
+        RECENT_CONTACTS,
+        &[
+            Value::from(customer_id),
+            Value::Integer(limit.clamp(0, MAX_RECENT)),
+        ],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(ContactSummary {
+                id: r.str("id")?.to_owned(),
+                occurred_at: r.i64("occurred_at")?,
+                channel: r.str("channel")?.to_owned(),
+                direction: r.str("direction")?.to_owned(),
+                kind: r.str("type")?.to_owned(),
+                subject: r.opt_str("subject")?.map(str::to_owned),
+                sentiment: r.opt_str("sentiment")?.map(str::to_owned),
+                agent_id: r.str("agent_id")?.to_owned(),
+                confidential: r.i64("confidential")? != 0,
+                corrects_id: r.opt_str("corrects_id")?.map(str::to_owned),
+                complaint_id: r.opt_str("complaint_id")?.map(str::to_owned),
+            })
+        })
+        .collect()
+}
+
+/// A complaint case that is not closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenComplaint {
+    /// `cmp_…`.
+    pub id: String,
+    /// `low|medium|high|critical`.
+    pub severity: String,
+    /// The category code.
+    pub category: String,
+    /// `open|assigned|in_progress|resolved|reopened`.
+    pub status: String,
+    /// When it was opened (ms since the epoch).
+    pub opened_at: i64,
+    /// The resolution deadline (ms since the epoch).
+    pub due_at: i64,
+    /// Past its deadline at `now_ms` and not resolved.
+    pub overdue: bool,
+}
+
+const OPEN_COMPLAINTS: &str = "SELECT id, severity, category, status, opened_at, due_at,
+        (status IN ('open','assigned','in_progress','reopened') AND due_at < ?2) AS overdue
+    FROM complaints
+    WHERE customer_id = ?1 AND status <> 'closed'
+    ORDER BY due_at, id
+    LIMIT ?3";
+
+/// The complaint cases of `customer_id` that are not closed, the most urgent deadline
+/// first, at most `limit` (capped at [`MAX_RECENT`]).
+pub fn open_complaints(
+    db: &dyn Database,
+    customer_id: &str,
+    now_ms: i64,
+    limit: i64,
+) -> Result<Vec<OpenComplaint>, StoreError> {
+    let rows = db.execute(
+        OPEN_COMPLAINTS,
+        &[
+            Value::from(customer_id),
+            Value::Integer(now_ms),
+            Value::Integer(limit.clamp(0, MAX_RECENT)),
+        ],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(OpenComplaint {
+                id: r.str("id")?.to_owned(),
+                severity: r.str("severity")?.to_owned(),
+                category: r.str("category")?.to_owned(),
+                status: r.str("status")?.to_owned(),
+                opened_at: r.i64("opened_at")?,
+                due_at: r.i64("due_at")?,
+                overdue: r.i64("overdue")? != 0,
+            })
+        })
+        .collect()
+}

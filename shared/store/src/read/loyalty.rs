@@ -4,6 +4,20 @@
 
 use crate::{Database, StoreError, Value};
 
+/// SQL for the customer `c.id`'s latest loyalty activity of their own, or NULL: a
+/// correlated subquery to embed in a query over `customers c`, used for dormancy. Only
+/// what the customer did counts (earning from spending, salary, a purchase or a
+/// referral, and redeeming); campaign credits, expiries, adjustments and reversals are
+/// the bank's doing. `seq` grows with `created_at`, so the newest entry of each kind is
+/// one step down the `(customer_id, kind, seq)` index.
+pub const LAST_CUSTOMER_ACTIVITY_SQL: &str = "max(
+    COALESCE((SELECT e.created_at FROM loyalty_entries e
+              WHERE e.customer_id = c.id AND e.kind = 'earn' AND e.event_type <> 'campaign'
+              ORDER BY e.seq DESC LIMIT 1), 0),
+    COALESCE((SELECT e.created_at FROM loyalty_entries e
+              WHERE e.customer_id = c.id AND e.kind = 'redeem'
+              ORDER BY e.seq DESC LIMIT 1), 0))";
+
 /// A customer's loyalty standing, as the ledger's cache holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoyaltyStanding {
