@@ -38,9 +38,9 @@ pub fn minimum_age(segment: Segment) -> i32 {
     }
 }
 
-/// The status to show: a stored `active` customer with no activity (interaction,
-/// loyalty entry, or the profile's own creation or update) for [`DORMANCY_DAYS`] is
-/// `dormant`. Derived on read, so it is never stale and needs no background job.
+/// The status to show: a stored `active` customer whose last activity (creation, a
+/// contact they started, their own loyalty activity; see docs/customer-profile.md) is
+/// more than [`DORMANCY_DAYS`] old is `dormant`. Derived on read, so it is never stale and needs no background job.
 pub fn effective_status(
     stored: CustomerStatus,
     last_activity: Timestamp,
