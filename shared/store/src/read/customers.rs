@@ -56,3 +56,61 @@ pub fn customer_snapshot(
         })
         .transpose()
 }
+
+/// What the profile document says that offers are judged on, beyond the snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfferFacts {
+    /// Monthly income in minor units of `income_currency`, when recorded.
+    pub monthly_income_minor: Option<i64>,
+    /// ISO 4217 code of the income.
+    pub income_currency: Option<String>,
+    /// Credit bureau score, when recorded.
+    pub credit_score: Option<i64>,
+    /// `employed|self_employed|unemployed|retired|student`, when recorded.
+    pub employment_status: Option<String>,
+    /// Codes of the products held.
+    pub holdings: Vec<String>,
+    /// Marketing channels (`email|sms|push|phone`) the customer agreed to.
+    pub marketing_consent: Vec<String>,
+}
+
+// The unit separator cannot occur in a product code or channel name.
+const OFFER_FACTS: &str = "SELECT
+    json_extract(document, '$.monthlyIncome.amount') AS income_minor,
+    json_extract(document, '$.monthlyIncome.currency') AS income_currency,
+    json_extract(document, '$.creditScore') AS credit_score,
+    json_extract(document, '$.employmentStatus') AS employment_status,
+    (SELECT group_concat(json_extract(h.value, '$.productCode'), char(31))
+       FROM json_each(document, '$.holdings') h) AS holdings,
+    (SELECT group_concat(m.key, char(31)) FROM json_each(document, '$.consent.marketing') m
+       WHERE json_extract(m.value, '$.granted') = 1) AS consent
+  FROM customers WHERE id = ? AND status <> 'erased'";
+
+fn split(text: Option<&str>) -> Vec<String> {
+    text.map(|t| {
+        t.split('\u{1f}')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Income, score, employment, holdings and granted marketing consent of `customer_id`
+/// from its profile document, or `None` when unknown or erased. A field the document
+/// lacks is `None` or empty.
+pub fn offer_facts(db: &dyn Database, customer_id: &str) -> Result<Option<OfferFacts>, StoreError> {
+    let rows = db.execute(OFFER_FACTS, &[Value::from(customer_id)])?;
+    rows.first()
+        .map(|r| {
+            Ok(OfferFacts {
+                monthly_income_minor: r.opt_i64("income_minor")?,
+                income_currency: r.opt_str("income_currency")?.map(str::to_owned),
+                credit_score: r.opt_i64("credit_score")?,
+                employment_status: r.opt_str("employment_status")?.map(str::to_owned),
+                holdings: split(r.opt_str("holdings")?),
+                marketing_consent: split(r.opt_str("consent")?),
+            })
+        })
+        .transpose()
+}

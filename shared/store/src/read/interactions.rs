@@ -231,3 +231,45 @@ pub fn open_complaints(
         })
         .collect()
 }
+
+/// Most inquiries [`recent_inquiries`] returns.
+pub const MAX_INQUIRIES: i64 = 200;
+
+/// An inquiry the customer made: its subject (searched for product keywords by the
+/// recommendations service) and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InquirySignal {
+    /// The subject line (never the confidential notes).
+    pub subject: String,
+    /// When it happened (ms since the epoch).
+    pub occurred_at: i64,
+}
+
+/// The inquiries (type `inquiry`) of `customer_id` since `since_ms`, newest first, at most
+/// `limit` (capped at [`MAX_INQUIRIES`]); a corrected inquiry counts as its correction.
+pub fn recent_inquiries(
+    db: &dyn Database,
+    customer_id: &str,
+    since_ms: i64,
+    limit: i64,
+) -> Result<Vec<InquirySignal>, StoreError> {
+    let rows = db.execute(
+        "SELECT i.subject, i.occurred_at FROM interactions i
+         WHERE i.customer_id = ? AND i.occurred_at >= ? AND i.type = 'inquiry'
+           AND NOT EXISTS (SELECT 1 FROM interactions x WHERE x.corrects_id = i.id)
+         ORDER BY i.occurred_at DESC, i.id DESC LIMIT ?",
+        &[
+            Value::from(customer_id),
+            Value::Integer(since_ms),
+            Value::Integer(limit.clamp(0, MAX_INQUIRIES)),
+        ],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(InquirySignal {
+                subject: r.str("subject")?.to_owned(),
+                occurred_at: r.i64("occurred_at")?,
+            })
+        })
+        .collect()
+}

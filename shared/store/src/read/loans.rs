@@ -95,3 +95,58 @@ pub fn open_loan_application(
         .map(|r| r.str("id").map(str::to_owned))
         .transpose()
 }
+
+/// The credit policy in force: its version and its JSON document (as
+/// `GET /v1/loans/policy` shows it), or `None` when no policy is stored.
+pub fn current_policy_document(db: &dyn Database) -> Result<Option<(i64, String)>, StoreError> {
+    let rows = db.execute(
+        "SELECT version, document FROM loan_policies ORDER BY version DESC LIMIT 1",
+        &[],
+    )?;
+    rows.first()
+        .map(|r| Ok((r.i64("version")?, r.str("document")?.to_owned())))
+        .transpose()
+}
+
+/// Monthly debt payments the bank knows of for a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthlyDebt {
+    /// What the latest application declared as existing monthly debt (minor units).
+    pub declared_minor: i64,
+    /// Instalments of loans accepted since that application was made, itself included.
+    pub accepted_since_minor: i64,
+    /// ISO 4217 code of both.
+    pub currency: String,
+}
+
+const MONTHLY_DEBT: &str = "WITH latest AS (
+        SELECT created_at,
+               json_extract(snapshot, '$.input.monthlyDebtPayments.amount') AS declared,
+               json_extract(snapshot, '$.input.monthlyDebtPayments.currency') AS currency
+        FROM loan_applications WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1)
+    SELECT declared, currency,
+        (SELECT COALESCE(SUM(json_extract(a.offer, '$.monthlyPayment.amount')), 0)
+           FROM loan_applications a
+          WHERE a.customer_id = ?1 AND a.status = 'accepted'
+            AND a.updated_at >= latest.created_at
+            AND json_extract(a.offer, '$.monthlyPayment.currency') = latest.currency)
+          AS accepted_since
+    FROM latest";
+
+/// The customer's monthly debt as loan applications reveal it: the latest declared debt
+/// plus instalments of loans accepted since, or `None` without any application.
+pub fn monthly_debt(
+    db: &dyn Database,
+    customer_id: &str,
+) -> Result<Option<MonthlyDebt>, StoreError> {
+    let rows = db.execute(MONTHLY_DEBT, &[Value::from(customer_id)])?;
+    rows.first()
+        .map(|r| {
+            Ok(MonthlyDebt {
+                declared_minor: r.opt_i64("declared")?.unwrap_or(0),
+                accepted_since_minor: r.i64("accepted_since")?,
+                currency: r.opt_str("currency")?.unwrap_or_default().to_owned(),
+            })
+        })
+        .transpose()
+}
