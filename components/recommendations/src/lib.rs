@@ -1,7 +1,11 @@
 //! Recommendations: the next best offer, suitable and explained.
 //!
 //! Serves `/v1/recommendations/...`. This file holds only the route table and the Spin entry
-//! point; handlers translate HTTP to domain calls and back.
+//! point; handlers translate HTTP to the engine in `crm-recommend` and back
+//! (`docs/recommendations.md`).
+
+pub mod handlers;
+pub mod repo;
 
 use crm_http::{Route, Service, health};
 
@@ -12,7 +16,19 @@ pub const SERVICE: Service = Service {
     routes: ROUTES,
 };
 
-const ROUTES: &[Route] = &[Route::get("/v1/recommendations/health", health::handle)];
+// Literal segments (`health`, `products`, `stats`) win over `:customerId`.
+const ROUTES: &[Route] = &[
+    Route::get("/v1/recommendations/health", health::handle),
+    Route::get("/v1/recommendations/products", handlers::products),
+    Route::get("/v1/recommendations/products/:code", handlers::product),
+    Route::put("/v1/recommendations/products/:code", handlers::put_product),
+    Route::get("/v1/recommendations/stats", handlers::stats),
+    Route::get("/v1/recommendations/:customerId", handlers::recommend),
+    Route::post(
+        "/v1/recommendations/:customerId/feedback",
+        handlers::feedback,
+    ),
+];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.
 /// The export glue `http_component` generates is the only unsafe code we allow.
