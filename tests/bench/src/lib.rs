@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+pub mod explain;
 pub mod seed;
 
 /// One request a workload sends.
@@ -33,6 +34,16 @@ impl RequestSpec {
             method: http::Method::GET,
             path: path.into(),
             body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// A `POST path` with a JSON body and no idempotency key (e.g. a quote).
+    pub fn post_json(path: impl Into<String>, body: String) -> Self {
+        RequestSpec {
+            method: http::Method::POST,
+            path: path.into(),
+            body: Some(body),
             headers: Vec::new(),
         }
     }

@@ -1,6 +1,12 @@
 //! Bulk-loading realistic data through the storage port (the same repository code
-//! the components run), so a benchmark can start from 100,000 customers in seconds
-//! instead of 100,000 HTTP requests.
+//! the components run), so a benchmark can start from 100,000 customers and 1,000,000
+//! interactions in seconds instead of a million HTTP requests.
+//!
+//! Every row is written by the owning service's own repository or ledger function
+//! (`customer_profile::repo::insert`, `interactions::repo::interactions::insert`,
+//! `loyalty::ledger::earn` / `redeem`), so the seeded rows, caches and derived tables
+//! are exactly what the service would have written; only the idempotency records of
+//! the HTTP layer are absent, which no read consults.
 
 use anyhow::{Result, anyhow};
 use crm_domain::customer::{
@@ -8,10 +14,15 @@ use crm_domain::customer::{
     Tag, TagFamily,
 };
 use crm_domain::id::{CustomerId, Ulid};
+use crm_domain::interaction::{
+    Channel, Direction, InteractionId, InteractionType, NewInteraction, Sentiment,
+};
+use crm_domain::loyalty::{EventType, LoyaltyEntryId, Points};
 use crm_domain::money::{Currency, Money};
 use crm_domain::time::{Date, Timestamp};
 use crm_store::native::NativeDatabase;
 use crm_store::{Database, in_transaction, migrations};
+use loyalty::ledger::{self, EarnCommand, RedeemCommand};
 use std::path::Path;
 
 const SURNAMES: &[&str] = &[
@@ -20,6 +31,27 @@ const SURNAMES: &[&str] = &[
 const GIVEN: &[&str] = &[
     "Wei", "Fang", "Na", "Min", "Jing", "Lei", "Qiang", "Yan", "Jun", "Xiu",
 ];
+
+const MINUTE: i64 = 60_000;
+
+/// The wall clock now, as the components read it.
+pub fn now() -> Timestamp {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    Timestamp::from_unix_millis(millis)
+}
+
+/// Opens (creating and migrating) `<state_dir>/sqlite_db.db` for bulk loading.
+pub fn open(state_dir: &Path) -> Result<NativeDatabase> {
+    let db = NativeDatabase::open(&state_dir.join("sqlite_db.db")).map_err(|e| anyhow!("{e}"))?;
+    migrations::migrate(&db).map_err(|e| anyhow!("{e}"))?;
+    // A loader-only connection setting (not stored in the file): a large page cache
+    // keeps the randomly-ordered index inserts of a million rows off the disk.
+    db.execute("PRAGMA cache_size = -262144", &[])
+        .map_err(|e| anyhow!("{e}"))?;
+    Ok(db)
+}
 
 /// The n-th synthetic customer: deterministic, so runs are comparable.
 pub fn customer(n: u64, now: Timestamp) -> Result<Customer> {
@@ -68,19 +100,18 @@ pub fn customer(n: u64, now: Timestamp) -> Result<Customer> {
     Ok(Customer::create(id, draft, Vec::new(), now))
 }
 
-/// Loads `count` customers into `<state_dir>/sqlite_db.db`, migrating it first, in
-/// batches of 1,000 per transaction. Returns their ids in creation order.
-pub fn customers(state_dir: &Path, count: u64) -> Result<Vec<CustomerId>> {
-    let db = NativeDatabase::open(&state_dir.join("sqlite_db.db")).map_err(|e| anyhow!("{e}"))?;
-    migrations::migrate(&db).map_err(|e| anyhow!("{e}"))?;
-    let now = Timestamp::from_unix_millis(1_795_000_000_000);
+/// Loads `count` customers, created two years before `now` (so that the loyalty
+/// history seeded below starts after them), in batches of 1,000 per transaction.
+/// Returns their ids in creation order.
+pub fn customers(db: &NativeDatabase, count: u64, now: Timestamp) -> Result<Vec<CustomerId>> {
+    let created = now.plus_millis(-2 * 366 * 24 * 60 * MINUTE);
     let mut ids = Vec::with_capacity(count as usize);
     let mut n = 0;
     while n < count {
         let end = (n + 1000).min(count);
-        in_transaction(&db as &dyn Database, |db| {
+        in_transaction(db as &dyn Database, |db| {
             for i in n..end {
-                let c = customer(i, now)?;
+                let c = customer(i, created)?;
                 customer_profile::repo::insert(db, &c)
                     .map_err(|e| anyhow!("seeding customer {i}: {e:?}"))?;
                 ids.push(c.id);
@@ -90,4 +121,203 @@ pub fn customers(state_dir: &Path, count: u64) -> Result<Vec<CustomerId>> {
         n = end;
     }
     Ok(ids)
+}
+
+/// The i-th synthetic contact of `customer`, at `occurred_at`.
+fn contact(i: u64, customer: CustomerId, occurred_at: Timestamp) -> NewInteraction {
+    // Complaints are left out: they open cases, which the complaint workloads would
+    // seed on their own; every other type is represented.
+    let kinds = [
+        InteractionType::Inquiry,
+        InteractionType::ServiceRequest,
+        InteractionType::Sales,
+        InteractionType::Feedback,
+        InteractionType::Reminder,
+    ];
+    let kind = kinds[(i % kinds.len() as u64) as usize];
+    NewInteraction {
+        customer_id: customer,
+        channel: Channel::ALL[(i % Channel::ALL.len() as u64) as usize],
+        direction: if i.is_multiple_of(3) {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        },
+        kind,
+        subject: format!("{kind} about account servicing #{i}"),
+        notes: i.is_multiple_of(2).then(|| {
+            "Customer asked about fees on the monthly statement; explained the schedule \
+             and sent the brochure by e-mail."
+                .to_owned()
+        }),
+        outcome: Some(
+            if i.is_multiple_of(4) {
+                "follow_up"
+            } else {
+                "resolved"
+            }
+            .to_owned(),
+        ),
+        sentiment: Some(Sentiment::ALL[(i % 3) as usize]),
+        agent_id: format!("agent-{}", i % 400),
+        occurred_at,
+        confidential: i.is_multiple_of(50),
+        corrects_id: None,
+        complaint: None,
+    }
+}
+
+/// What [`interactions`] wrote.
+#[derive(Debug, Clone, Copy)]
+pub struct InteractionLoad {
+    /// Rows written.
+    pub rows: u64,
+    /// Of which on the long-timeline customer.
+    pub long_timeline: u64,
+}
+
+/// Loads `total` interactions: `long_timeline` of them on `customers[0]` (one a
+/// minute backwards from `now`), the rest spread round-robin over the other
+/// customers (one a day per customer, backwards from `now`), 20,000 rows per
+/// transaction.
+pub fn interactions(
+    db: &NativeDatabase,
+    customers: &[CustomerId],
+    total: u64,
+    long_timeline: u64,
+    now: Timestamp,
+) -> Result<InteractionLoad> {
+    let long_timeline = long_timeline.min(total);
+    let others = customers.len().saturating_sub(1) as u64;
+    let total = if others == 0 { long_timeline } else { total };
+    let mut i = 0;
+    while i < total {
+        let end = (i + 20_000).min(total);
+        in_transaction(db as &dyn Database, |db| {
+            for j in i..end {
+                let (customer, occurred_at) = if j < long_timeline {
+                    (customers[0], now.plus_millis(-((j as i64) + 1) * MINUTE))
+                } else {
+                    let k = j - long_timeline;
+                    let days_ago = (k / others) as i64 + 1;
+                    (
+                        customers[1 + (k % others) as usize],
+                        now.plus_millis(-days_ago * 24 * 60 * MINUTE - (k % 1440) as i64),
+                    )
+                };
+                let new = contact(j, customer, occurred_at);
+                let id = InteractionId::new(Ulid::from_parts(
+                    occurred_at.unix_millis() as u64,
+                    u128::from(j) << 32,
+                ));
+                interactions::repo::interactions::insert(db, id, &new, None, occurred_at)
+                    .map_err(|e| anyhow!("seeding interaction {j}: {e}"))?;
+            }
+            anyhow::Ok(())
+        })?;
+        i = end;
+    }
+    Ok(InteractionLoad {
+        rows: total,
+        long_timeline,
+    })
+}
+
+/// An entry id at `at`; `tag` keeps the ids of different seeders apart.
+fn entry_id(at: Timestamp, n: u64, tag: u16) -> LoyaltyEntryId {
+    LoyaltyEntryId::new(Ulid::from_parts(
+        at.unix_millis() as u64,
+        (u128::from(n) << 16) | u128::from(tag),
+    ))
+}
+
+fn refused(e: ledger::Refusal) -> anyhow::Error {
+    anyhow!("the ledger refused a seeded entry: {e:?}")
+}
+
+/// Writes `entries` ledger entries for `customer` through the loyalty ledger, spread
+/// evenly over the 23 months before `now` so that the account has a realistic mix of
+/// open lots, lots about to expire and monthly tier totals: nine card-spend earns
+/// for every redemption (which draws FIFO from the oldest lots), 1,000 per
+/// transaction.
+pub fn loyalty_history(
+    db: &NativeDatabase,
+    customer: &CustomerId,
+    entries: u64,
+    now: Timestamp,
+) -> Result<()> {
+    let customer = customer.to_string();
+    let span = 23 * 30 * 24 * 60 * MINUTE;
+    let step = span / entries.max(1) as i64;
+    let start = now.plus_millis(-span);
+    let mut n = 0;
+    while n < entries {
+        let end = (n + 1000).min(entries);
+        in_transaction(db as &dyn Database, |db| {
+            for i in n..end {
+                let at = start.plus_millis(i as i64 * step);
+                let reference = format!("seed-{i}");
+                if i % 10 == 9 {
+                    let cmd = RedeemCommand {
+                        customer: &customer,
+                        points: Points::new(100).map_err(|e| anyhow!(e))?,
+                        reward_code: "COFFEE-100",
+                        reference: &reference,
+                        actor: Some("bench-seed"),
+                    };
+                    ledger::redeem(db, &cmd, entry_id(at, i, 1), at).map_err(refused)?;
+                } else {
+                    let cmd = EarnCommand {
+                        customer: &customer,
+                        event_type: EventType::CardSpend,
+                        amount: Some(Money::new(50_000 + (i % 7) as i64 * 10_000, Currency::Cny)),
+                        points: None,
+                        reference: &reference,
+                        actor: Some("card-feed"),
+                    };
+                    ledger::earn(db, &cmd, entry_id(at, i, 1), at).map_err(refused)?;
+                }
+            }
+            anyhow::Ok(())
+        })?;
+        n = end;
+    }
+    Ok(())
+}
+
+/// Gives `customer` at least `points` spendable points (card-spend earns of a million
+/// CNY each, a day before `now`), so a redemption run never runs dry.
+pub fn loyalty_balance(
+    db: &NativeDatabase,
+    customer: &CustomerId,
+    points: i64,
+    now: Timestamp,
+) -> Result<()> {
+    let customer = customer.to_string();
+    let at = now.plus_millis(-24 * 60 * MINUTE);
+    in_transaction(db as &dyn Database, |db| {
+        let mut have = 0;
+        let mut i = 0u64;
+        while have < points {
+            let reference = format!("balance-{i}");
+            let cmd = EarnCommand {
+                customer: &customer,
+                event_type: EventType::CardSpend,
+                amount: Some(Money::new(100_000_000, Currency::Cny)),
+                points: None,
+                reference: &reference,
+                actor: Some("card-feed"),
+            };
+            let entry = ledger::earn(
+                db,
+                &cmd,
+                entry_id(at.plus_millis(i as i64), i, 2),
+                at.plus_millis(i as i64),
+            )
+            .map_err(refused)?;
+            have = entry.balance_after;
+            i += 1;
+        }
+        anyhow::Ok(())
+    })
 }

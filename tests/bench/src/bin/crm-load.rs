@@ -4,37 +4,56 @@
 //! With `--base-url` it targets a running app instead (e.g. `spin up`), seeding
 //! through the API.
 //!
-//!   crm-load [--customers 10000] [--connections 16] [--warmup 2] [--duration 8]
+//!   crm-load [--customers 100000] [--interactions 1000000] [--timeline 10000]
+//!            [--ledger 10000] [--connections 16] [--warmup 2] [--duration 8]
 //!            [--workloads floor,customer.read,...] [--json out.json]
+//!            [--explain | --explain-only] [--keep-state DIR]
 //!            [--base-url http://127.0.0.1:3000 --floor-url http://127.0.0.1:3001]
+//!
+//! Workloads: floor customer.read customer.read.long_history customer.list customer.search customer.360
+//! interaction.timeline loyalty.account loan.quote customer.create interaction.append
+//! loyalty.earn loyalty.redeem loan.application mixed (reads first, writes after).
 
 use anyhow::{Context, Result, anyhow, bail};
-use crm_bench::{RequestSpec, RunConfig, Stats, Workload, run, seed, table, with_floor};
+use crm_bench::{RequestSpec, RunConfig, Stats, Workload, explain, run, seed, table, with_floor};
 use crm_host::{Host, HostConfig, RunningHost};
+use serde_json::json;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 struct Args {
     customers: u64,
+    interactions: u64,
+    timeline: u64,
+    ledger: u64,
     connections: usize,
     warmup: u64,
     duration: u64,
     workloads: Option<Vec<String>>,
     json: Option<PathBuf>,
+    explain: bool,
+    explain_only: bool,
+    keep_state: Option<PathBuf>,
     base_url: Option<String>,
     floor_url: Option<String>,
 }
 
 fn parse_args() -> Result<Args> {
     let mut args = Args {
-        customers: 10_000,
+        customers: 100_000,
+        interactions: 1_000_000,
+        timeline: 10_000,
+        ledger: 10_000,
         connections: 16,
         warmup: 2,
         duration: 8,
         workloads: None,
         json: None,
+        explain: false,
+        explain_only: false,
+        keep_state: None,
         base_url: None,
         floor_url: None,
     };
@@ -43,6 +62,9 @@ fn parse_args() -> Result<Args> {
         let mut value = || it.next().ok_or_else(|| anyhow!("{flag} needs a value"));
         match flag.as_str() {
             "--customers" => args.customers = value()?.parse()?,
+            "--interactions" => args.interactions = value()?.parse()?,
+            "--timeline" => args.timeline = value()?.parse()?,
+            "--ledger" => args.ledger = value()?.parse()?,
             "--connections" => args.connections = value()?.parse()?,
             "--warmup" => args.warmup = value()?.parse()?,
             "--duration" => args.duration = value()?.parse()?,
@@ -50,6 +72,9 @@ fn parse_args() -> Result<Args> {
                 args.workloads = Some(value()?.split(',').map(str::to_owned).collect())
             }
             "--json" => args.json = Some(PathBuf::from(value()?)),
+            "--explain" => args.explain = true,
+            "--explain-only" => args.explain_only = true,
+            "--keep-state" => args.keep_state = Some(PathBuf::from(value()?)),
             "--base-url" => args.base_url = Some(value()?),
             "--floor-url" => args.floor_url = Some(value()?),
             "-h" | "--help" => {
@@ -57,7 +82,7 @@ fn parse_args() -> Result<Args> {
                     "{}",
                     include_str!("crm-load.rs")
                         .lines()
-                        .take(10)
+                        .take(15)
                         .map(|l| l.trim_start_matches("//!"))
                         .collect::<Vec<_>>()
                         .join("\n")
@@ -66,6 +91,9 @@ fn parse_args() -> Result<Args> {
             }
             other => bail!("unknown argument {other}"),
         }
+    }
+    if args.customers < 4 {
+        bail!("--customers must be at least 4 (three play fixed roles)");
     }
     Ok(args)
 }
@@ -89,98 +117,368 @@ fn addr_of(url: &str) -> Result<SocketAddr> {
         .ok_or_else(|| anyhow!("cannot resolve {url}"))
 }
 
-fn workloads(customer_ids: Arc<Vec<String>>) -> Vec<Workload> {
-    let ids = Arc::clone(&customer_ids);
-    let ids360 = Arc::clone(&customer_ids);
-    vec![
-        Workload {
-            name: "floor".into(),
-            next: Box::new(|_| RequestSpec::get("/")),
-            ok: &[200],
-        },
-        Workload {
-            name: "customer.read".into(),
-            next: Box::new(move |n| {
-                RequestSpec::get(format!(
-                    "/v1/customers/{}",
-                    ids[(n.wrapping_mul(7919) % ids.len() as u64) as usize]
-                ))
-            }),
-            ok: &[200],
-        },
-        Workload {
-            name: "customer.list".into(),
-            next: Box::new(|n| {
-                RequestSpec::get(format!(
-                    "/v1/customers?limit=50&segment={}",
-                    ["retail", "sme", "private"][(n % 3) as usize]
-                ))
-            }),
-            ok: &[200],
-        },
-        Workload {
-            name: "customer.search".into(),
-            next: Box::new(|n| {
-                let surnames = ["wang", "li", "zhang", "liu", "chen"];
-                RequestSpec::get(format!(
-                    "/v1/customers?q={}+w&limit=20",
-                    surnames[(n % 5) as usize]
-                ))
-            }),
-            ok: &[200],
-        },
-        Workload {
-            name: "customer.360".into(),
-            next: Box::new(move |n| {
-                RequestSpec::get(format!(
-                    "/v1/customers/{}/360",
-                    ids360[(n.wrapping_mul(104_729) % ids360.len() as u64) as usize]
-                ))
-            }),
-            ok: &[200],
-        },
-        Workload {
-            name: "customer.create".into(),
-            next: Box::new(|n| {
-                let body = serde_json::json!({
-                    "fullName": format!("Load Test {n}"), "dateOfBirth": "1988-08-08",
-                    "nationalId": format!("LT{:016}", n + 1_000_000_000 * u64::from(std::process::id())),
-                    "nationalIdCountry": "CN", "segment": "retail", "riskTolerance": "moderate",
-                    "monthlyIncome": {"amount": 1_000_000, "currency": "CNY"},
-                    "totalAssets": {"amount": 5_000_000, "currency": "CNY"}, "employmentStatus": "employed"
-                });
-                RequestSpec::post(
-                    "/v1/customers",
-                    body.to_string(),
-                    format!("load-{}-{n}", std::process::id()),
-                )
-            }),
-            ok: &[201],
-        },
-    ]
+/// The seeded data the workloads address. Customers 0, 1 and 2 play fixed roles and
+/// are kept out of the random picks so that writes never disturb what reads measure.
+struct Fixture {
+    /// Every customer; `customers[3..]` are the ordinary ones.
+    customers: Vec<String>,
+    /// The customer with the long timeline.
+    timeline: String,
+    /// The customer with the 10,000-entry ledger.
+    ledger: String,
+    /// The customer whose balance the redemptions spend.
+    redeemer: String,
 }
 
-async fn ids_from_api(addr: SocketAddr) -> Result<Vec<String>> {
-    // A running app is seeded through its API and read back page by page.
+impl Fixture {
+    fn from_ids(ids: Vec<String>) -> Self {
+        Fixture {
+            timeline: ids[0].clone(),
+            ledger: ids[1].clone(),
+            redeemer: ids[2].clone(),
+            customers: ids,
+        }
+    }
+
+    /// An ordinary customer, spread over the whole set.
+    fn pick(&self, n: u64) -> &str {
+        let ordinary = &self.customers[3..];
+        &ordinary[(n.wrapping_mul(7919) % ordinary.len() as u64) as usize]
+    }
+
+    /// The n-th ordinary customer in order, and how many times the set wrapped.
+    fn nth(&self, n: u64) -> (&str, u64) {
+        let ordinary = &self.customers[3..];
+        let len = ordinary.len() as u64;
+        (&ordinary[(n % len) as usize], n / len)
+    }
+}
+
+type Build = Arc<dyn Fn(u64) -> RequestSpec + Send + Sync>;
+
+/// This run's start in ms: keys and national ids stay unique across runs against the
+/// same database.
+fn run_id() -> u64 {
+    static RUN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *RUN.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
+    })
+}
+
+fn key(workload: &str, n: u64) -> String {
+    format!("load-{}-{workload}-{n}", run_id())
+}
+
+fn loan_body(customer: &str, product: &str) -> serde_json::Value {
+    // Terms inside every product's limits with a comfortable DTI: pre-approved.
+    let (amount, term) = match product {
+        "personal" => (10_000_000, 36),
+        "auto" => (20_000_000, 60),
+        "mortgage" => (200_000_000, 300),
+        _ => (5_000_000, 24),
+    };
+    json!({
+        "customerId": customer, "product": product,
+        "amount": {"amount": amount, "currency": "CNY"}, "termMonths": term,
+        "purpose": "benchmark", "monthlyIncome": {"amount": 3_000_000, "currency": "CNY"},
+        "monthlyDebtPayments": {"amount": 200_000, "currency": "CNY"}, "creditScore": 760,
+        "employmentStatus": "employed", "employmentMonths": 48, "actor": "bench"
+    })
+}
+
+const PRODUCTS: [&str; 4] = ["personal", "auto", "mortgage", "credit_card"];
+
+/// The request builders by workload name; `mixed` is built from these.
+fn builders(f: &Arc<Fixture>) -> Vec<(&'static str, Build, &'static [u16])> {
+    let mut out: Vec<(&'static str, Build, &'static [u16])> = Vec::new();
+    let g = Arc::clone(f);
+    out.push((
+        "customer.read",
+        Arc::new(move |n: u64| RequestSpec::get(format!("/v1/customers/{}", g.pick(n)))),
+        &[200],
+    ));
+    out.push((
+        "customer.list",
+        Arc::new(|n: u64| {
+            RequestSpec::get(format!(
+                "/v1/customers?limit=50&segment={}",
+                ["retail", "sme", "private"][(n % 3) as usize]
+            ))
+        }),
+        &[200],
+    ));
+    out.push((
+        "customer.search",
+        Arc::new(|n: u64| {
+            let surnames = ["wang", "li", "zhang", "liu", "chen"];
+            RequestSpec::get(format!(
+                "/v1/customers?q={}+w&limit=20",
+                surnames[(n % 5) as usize]
+            ))
+        }),
+        &[200],
+    ));
+    let g = Arc::clone(f);
+    out.push((
+        // The customer with the long timeline: what a read costs once a history is long.
+        "customer.read.long_history",
+        Arc::new(move |_: u64| RequestSpec::get(format!("/v1/customers/{}", g.timeline))),
+        &[200],
+    ));
+    let g = Arc::clone(f);
+    out.push((
+        "customer.360",
+        Arc::new(move |n: u64| {
+            RequestSpec::get(format!("/v1/customers/{}/360", g.pick(n.wrapping_add(13))))
+        }),
+        &[200],
+    ));
+    let g = Arc::clone(f);
+    out.push((
+        "interaction.timeline",
+        Arc::new(move |_: u64| {
+            RequestSpec::get(format!(
+                "/v1/interactions?customerId={}&limit=50",
+                g.timeline
+            ))
+        }),
+        &[200],
+    ));
+    let g = Arc::clone(f);
+    out.push((
+        "loyalty.account",
+        Arc::new(move |_: u64| RequestSpec::get(format!("/v1/loyalty/accounts/{}", g.ledger))),
+        &[200],
+    ));
+    let g = Arc::clone(f);
+    out.push((
+        "loan.quote",
+        Arc::new(move |n: u64| {
+            let body = loan_body(g.pick(n), PRODUCTS[(n % 4) as usize]);
+            RequestSpec::post_json("/v1/loans/quote", body.to_string())
+        }),
+        &[200],
+    ));
+    out.push((
+        "customer.create",
+        Arc::new(|n: u64| {
+            let body = json!({
+                "fullName": format!("Load Test {n}"), "dateOfBirth": "1988-08-08",
+                "nationalId": format!("LT{:016}", run_id() % 1_000_000 * 1_000_000_000 + n),
+                "nationalIdCountry": "CN",
+                "segment": "retail", "riskTolerance": "moderate",
+                "monthlyIncome": {"amount": 1_000_000, "currency": "CNY"},
+                "totalAssets": {"amount": 5_000_000, "currency": "CNY"},
+                "employmentStatus": "employed"
+            });
+            RequestSpec::post("/v1/customers", body.to_string(), key("customer.create", n))
+        }),
+        &[201],
+    ));
+    let g = Arc::clone(f);
+    out.push((
+        "interaction.append",
+        Arc::new(move |n: u64| {
+            let channel = ["phone", "branch", "chat", "mobile_app"][(n % 4) as usize];
+            let body = json!({
+                "customerId": g.pick(n.wrapping_add(29)),
+                "channel": channel,
+                "direction": "inbound", "type": "inquiry",
+                "subject": "Question about the card statement",
+                "notes": "Explained the annual fee waiver conditions.",
+                "outcome": "resolved", "sentiment": "neutral", "agentId": "agent-17"
+            });
+            RequestSpec::post(
+                "/v1/interactions",
+                body.to_string(),
+                key("interaction.append", n),
+            )
+        }),
+        &[201],
+    ));
+    let g = Arc::clone(f);
+    out.push((
+        "loyalty.earn",
+        Arc::new(move |n: u64| {
+            let body = json!({
+                "eventType": "card_spend", "amount": {"amount": 25_000 + (n % 50) * 1000, "currency": "CNY"},
+                "reference": key("earn", n), "actor": "card-feed"
+            });
+            RequestSpec::post(
+                format!("/v1/loyalty/accounts/{}/earn", g.pick(n.wrapping_add(41))),
+                body.to_string(),
+                key("loyalty.earn", n),
+            )
+        }),
+        &[201],
+    ));
+    let g = Arc::clone(f);
+    out.push((
+        "loyalty.redeem",
+        Arc::new(move |n: u64| {
+            let body = json!({
+                "points": 100, "rewardCode": "COFFEE-100", "reference": key("redeem", n)
+            });
+            RequestSpec::post(
+                format!("/v1/loyalty/accounts/{}/redeem", g.redeemer),
+                body.to_string(),
+                key("loyalty.redeem", n),
+            )
+        }),
+        &[201],
+    ));
+    let g = Arc::clone(f);
+    out.push((
+        "loan.application",
+        Arc::new(move |n: u64| {
+            // One open application per customer and product: walk the customers in
+            // order, two products per pass (the mixed workload uses the other two).
+            let (customer, pass) = g.nth(n);
+            let product = PRODUCTS[(pass % 2) as usize];
+            RequestSpec::post(
+                "/v1/loans/applications",
+                loan_body(customer, product).to_string(),
+                key("loan.application", n),
+            )
+        }),
+        &[201],
+    ));
+    out
+}
+
+/// The mixed workload's ratio: out of every 20 requests, 14 reads (70 %) and 6 writes
+/// (30 %), as a branch or a contact centre would mix them.
+const MIX: &[(&str, u64)] = &[
+    ("customer.read", 4),
+    ("customer.360", 3),
+    ("customer.search", 1),
+    ("customer.list", 1),
+    ("interaction.timeline", 2),
+    ("loyalty.account", 2),
+    ("loan.quote", 1),
+    ("interaction.append", 3),
+    ("loyalty.earn", 1),
+    ("loyalty.redeem", 1),
+    ("mixed.application", 1),
+];
+
+fn mixed(by_name: &[(&'static str, Build, &'static [u16])], f: &Arc<Fixture>) -> Result<Build> {
+    let g = Arc::clone(f);
+    let application: Build = Arc::new(move |n: u64| {
+        let (customer, pass) = g.nth(n);
+        let product = PRODUCTS[2 + (pass % 2) as usize];
+        RequestSpec::post(
+            "/v1/loans/applications",
+            loan_body(customer, product).to_string(),
+            key("mixed.application", n),
+        )
+    });
+    let mut slots: Vec<(Build, u64)> = Vec::new();
+    for (name, weight) in MIX {
+        let build = if *name == "mixed.application" {
+            Arc::clone(&application)
+        } else {
+            by_name
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, b, _)| Arc::clone(b))
+                .ok_or_else(|| anyhow!("no workload {name}"))?
+        };
+        slots.push((build, *weight));
+    }
+    let total: u64 = MIX.iter().map(|(_, w)| w).sum();
+    // Each sub-workload gets its own counter (n / total * weight + offset) so that
+    // keys and customers stay unique within it.
+    Ok(Arc::new(move |n: u64| {
+        let round = n / total;
+        let mut slot = n % total;
+        for (build, weight) in &slots {
+            if slot < *weight {
+                return build(round * weight + slot);
+            }
+            slot -= weight;
+        }
+        unreachable!("slot within the total weight")
+    }))
+}
+
+fn workloads(f: Arc<Fixture>) -> Result<Vec<Workload>> {
+    let by_name = builders(&f);
+    let mut out = vec![Workload {
+        name: "floor".into(),
+        next: Box::new(|_| RequestSpec::get("/")),
+        ok: &[200],
+    }];
+    for (name, build, ok) in &by_name {
+        let build = Arc::clone(build);
+        out.push(Workload {
+            name: (*name).into(),
+            next: Box::new(move |n| build(n)),
+            ok,
+        });
+    }
+    let mix = mixed(&by_name, &f)?;
+    out.push(Workload {
+        name: "mixed".into(),
+        next: Box::new(move |n| mix(n)),
+        ok: &[200, 201],
+    });
+    Ok(out)
+}
+
+/// A sequential client for seeding a running app through its API.
+struct Api {
+    addr: SocketAddr,
+    sender: hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>,
+}
+
+impl Api {
+    async fn connect(addr: SocketAddr) -> Result<Self> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        Ok(Api { addr, sender })
+    }
+
+    async fn call(&mut self, spec: &RequestSpec) -> Result<(u16, serde_json::Value)> {
+        use http_body_util::BodyExt;
+        let mut builder = http::Request::builder()
+            .method(spec.method.clone())
+            .uri(&spec.path)
+            .header("host", self.addr.to_string());
+        if spec.body.is_some() {
+            builder = builder.header("content-type", "application/json");
+        }
+        for (name, value) in &spec.headers {
+            builder = builder.header(*name, value);
+        }
+        let body =
+            http_body_util::Full::new(bytes::Bytes::from(spec.body.clone().unwrap_or_default()));
+        self.sender.ready().await?;
+        let response = self.sender.send_request(builder.body(body)?).await?;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await?.to_bytes();
+        let value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        Ok((status, value))
+    }
+}
+
+/// Seeds a running app through its API: reads up to 1,000 existing customers, then
+/// gives the first a timeline of `timeline` contacts, the second `ledger` earns and the
+/// third a balance for the redemptions. Much smaller than the in-process seeding: each
+/// row is one HTTP request.
+async fn seed_through_api(addr: SocketAddr, timeline: u64, ledger: u64) -> Result<Vec<String>> {
+    let mut api = Api::connect(addr).await?;
     let mut ids = Vec::new();
     let mut path = "/v1/customers?limit=200".to_owned();
-    let stream = tokio::net::TcpStream::connect(addr).await?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-    tokio::spawn(connection);
     while ids.len() < 1000 {
-        use http_body_util::BodyExt;
-        let request = http::Request::get(&path)
-            .header("host", addr.to_string())
-            .body(http_body_util::Full::new(bytes::Bytes::new()))?;
-        let body = sender
-            .send_request(request)
-            .await?
-            .into_body()
-            .collect()
-            .await?
-            .to_bytes();
-        let page: serde_json::Value = serde_json::from_slice(&body).context("list page")?;
+        let (_, page) = api
+            .call(&RequestSpec::get(&path))
+            .await
+            .context("list page")?;
         for item in page["items"].as_array().into_iter().flatten() {
             ids.extend(item["id"].as_str().map(str::to_owned));
         }
@@ -189,36 +487,130 @@ async fn ids_from_api(addr: SocketAddr) -> Result<Vec<String>> {
             None => break,
         }
     }
-    if ids.is_empty() {
-        bail!("the app at {addr} has no customers to read; create some first");
+    if ids.len() < 4 {
+        bail!("the app at {addr} has fewer than 4 customers; create some first");
+    }
+    let expect = |what: &str, (status, body): (u16, serde_json::Value)| -> Result<()> {
+        if status == 201 {
+            Ok(())
+        } else {
+            bail!("seeding {what}: {status} {body}")
+        }
+    };
+    for n in 0..timeline {
+        let body = json!({"customerId": ids[0], "channel": "phone", "direction": "inbound",
+            "type": "inquiry", "subject": format!("Seeded contact {n}"), "agentId": "bench-seed"});
+        let spec = RequestSpec::post("/v1/interactions", body.to_string(), key("seed.int", n));
+        expect("an interaction", api.call(&spec).await?)?;
+    }
+    for n in 0..ledger {
+        let body = json!({"eventType": "card_spend", "amount": {"amount": 100_000, "currency": "CNY"},
+            "reference": key("seed.earn", n)});
+        let spec = RequestSpec::post(
+            format!("/v1/loyalty/accounts/{}/earn", ids[1]),
+            body.to_string(),
+            key("seed.earn", n),
+        );
+        expect("an earn", api.call(&spec).await?)?;
+    }
+    for n in 0..20 {
+        let body = json!({"eventType": "card_spend", "amount": {"amount": 100_000_000, "currency": "CNY"},
+            "reference": key("seed.balance", n)});
+        let spec = RequestSpec::post(
+            format!("/v1/loyalty/accounts/{}/earn", ids[2]),
+            body.to_string(),
+            key("seed.balance", n),
+        );
+        expect("a balance earn", api.call(&spec).await?)?;
     }
     Ok(ids)
 }
 
+/// Seeds `state` through the storage port and returns the customer ids, printing
+/// what it loaded and how long each part took.
+fn seed_state(args: &Args, state: &Path, explain_plans: bool) -> Result<Vec<String>> {
+    let now = seed::now();
+    let db = seed::open(state)?;
+    let t = Instant::now();
+    let ids = seed::customers(&db, args.customers, now)?;
+    eprintln!(
+        "seeded {} customers in {:.1}s",
+        ids.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let load = seed::interactions(&db, &ids, args.interactions, args.timeline, now)?;
+    eprintln!(
+        "seeded {} interactions ({} on the timeline customer) in {:.1}s",
+        load.rows,
+        load.long_timeline,
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    seed::loyalty_history(&db, &ids[1], args.ledger, now)?;
+    seed::loyalty_balance(&db, &ids[2], 10_000_000, now)?;
+    eprintln!(
+        "seeded {} ledger entries and a redemption balance in {:.1}s",
+        args.ledger,
+        t.elapsed().as_secs_f64()
+    );
+    if explain_plans {
+        let plans = explain::hot_reads(
+            &db,
+            &explain::Subjects {
+                customer: &ids[3],
+                timeline_customer: &ids[0],
+                loyalty_customer: &ids[1],
+            },
+            now,
+        )?;
+        println!("Query plans on the seeded database\n");
+        print!("{}", explain::render(&plans));
+        let scans: Vec<_> = plans
+            .iter()
+            .flat_map(|(w, ps)| ps.iter().filter(|p| p.scans_a_table()).map(move |p| (w, p)))
+            .collect();
+        for (w, p) in &scans {
+            println!("NOTE: {w} scans a table: {}", p.sql);
+        }
+    }
+    Ok(ids.iter().map(ToString::to_string).collect())
+}
+
 fn main() -> Result<()> {
     let args = parse_args()?;
-    let state = tempfile::tempdir()?;
+    let state_dir = tempfile::tempdir()?;
+    let state: PathBuf = match &args.keep_state {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir.clone()
+        }
+        None => state_dir.path().to_path_buf(),
+    };
     let mut hosts = Vec::new();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let (app_addr, floor_addr, ids) = match &args.base_url {
         Some(url) => {
             let floor = args
                 .floor_url
                 .as_deref()
                 .ok_or_else(|| anyhow!("--base-url needs --floor-url"))?;
-            let runtime = tokio::runtime::Runtime::new()?;
             let addr = addr_of(url)?;
-            let ids = runtime.block_on(ids_from_api(addr))?;
+            let ids = runtime.block_on(seed_through_api(
+                addr,
+                args.timeline.min(500),
+                args.ledger.min(500),
+            ))?;
             (addr, addr_of(floor)?, ids)
         }
         None => {
-            eprintln!(
-                "seeding {} customers through the storage port…",
-                args.customers
-            );
-            let started = std::time::Instant::now();
-            let ids = seed::customers(state.path(), args.customers)?;
-            eprintln!("seeded in {:.1}s", started.elapsed().as_secs_f64());
-            let app = start(repo_root().join("spin.toml"), state.path())?;
+            let ids = seed_state(&args, &state, args.explain || args.explain_only)?;
+            if args.explain_only {
+                return Ok(());
+            }
+            let app = start(repo_root().join("spin.toml"), &state)?;
             let floor_state = tempfile::tempdir()?;
             let floor = start(
                 repo_root().join("tests/fixtures/floor/spin.toml"),
@@ -227,11 +619,7 @@ fn main() -> Result<()> {
             let addrs = (app.addr(), floor.addr());
             hosts.push((app, floor_state));
             hosts.push((floor, tempfile::tempdir()?));
-            (
-                addrs.0,
-                addrs.1,
-                ids.iter().map(ToString::to_string).collect(),
-            )
+            (addrs.0, addrs.1, ids)
         }
     };
     let config = RunConfig {
@@ -239,11 +627,8 @@ fn main() -> Result<()> {
         warmup: Duration::from_secs(args.warmup),
         duration: Duration::from_secs(args.duration),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     let mut results: Vec<Stats> = Vec::new();
-    for workload in workloads(Arc::new(ids)) {
+    for workload in workloads(Arc::new(Fixture::from_ids(ids)))? {
         if let Some(wanted) = &args.workloads
             && !wanted.contains(&workload.name)
             && workload.name != "floor"
@@ -265,8 +650,14 @@ fn main() -> Result<()> {
         .ok_or_else(|| anyhow!("no floor"))?;
     let results = with_floor(results, &floor);
     println!(
-        "{} connections, {}s warm-up, {}s measured, {} customers\n",
-        config.connections, args.warmup, args.duration, args.customers
+        "{} connections, {}s warm-up, {}s measured; {} customers, {} interactions ({} on one timeline), {} ledger entries on one account\n",
+        config.connections,
+        args.warmup,
+        args.duration,
+        args.customers,
+        args.interactions,
+        args.timeline,
+        args.ledger
     );
     print!("{}", table(&results));
     if let Some(path) = &args.json {
