@@ -23,6 +23,7 @@ pub struct TestApp {
     host: Option<RunningHost>,
     state: tempfile::TempDir,
     variables: BTreeMap<String, String>,
+    meter_fuel: bool,
 }
 
 impl TestApp {
@@ -42,9 +43,30 @@ impl TestApp {
             host: None,
             state,
             variables,
+            meter_fuel: false,
         };
         app.start();
         app
+    }
+
+    /// Starts the app with fuel metering on (see `crm_host::fuel`).
+    pub fn spawn_metered() -> TestApp {
+        let mut app = TestApp {
+            host: None,
+            state: tempfile::tempdir().expect("temp state dir"),
+            variables: BTreeMap::new(),
+            meter_fuel: true,
+        };
+        app.start();
+        app
+    }
+
+    /// The fuel meter of an app started with [`TestApp::spawn_metered`].
+    pub fn fuel(&self) -> &crm_host::fuel::FuelMeter {
+        self.host
+            .as_ref()
+            .and_then(|h| h.fuel())
+            .expect("the app was started with spawn_metered")
     }
 
     fn start(&mut self) {
@@ -53,6 +75,7 @@ impl TestApp {
         config.listen = "127.0.0.1:0".parse().expect("loopback address");
         config.state_dir = Some(self.state.path().to_path_buf());
         config.variable_env = VariableEnv::Map(self.variables.clone());
+        config.meter_fuel = self.meter_fuel;
         match Host::start(config) {
             Ok(host) => self.host = Some(host),
             Err(e) => panic!(

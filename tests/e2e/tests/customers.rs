@@ -105,7 +105,10 @@ fn create_read_patch_view_and_erase_a_customer() {
     let view = view.json();
     assert_eq!(view["profile"]["id"], id.as_str());
     assert_eq!(view["profile"]["kycStatus"], "verified");
-    assert_eq!(view["interactions"]["recent"][0]["id"], contact.json()["id"]);
+    assert_eq!(
+        view["interactions"]["recent"][0]["id"],
+        contact.json()["id"]
+    );
     assert_eq!(view["loyalty"]["balance"], earned.json()["points"]);
     assert_eq!(view["complaints"]["open"], 0);
     assert_eq!(view["loansInFlight"], json!([]));

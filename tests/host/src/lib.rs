@@ -17,6 +17,7 @@
 //! host.shutdown();
 //! ```
 
+pub mod fuel;
 pub mod logs;
 pub mod manifest;
 pub mod outbound;
@@ -75,6 +76,10 @@ pub struct HostConfig {
     /// Live component instances at once (Spin's default is 1,000); past
     /// that, requests fail with 500 rather than queue, as on Spin.
     pub max_instances: u32,
+    /// Count the WebAssembly fuel (roughly, instructions) each request's guest
+    /// burns, readable through [`RunningHost::fuel`]. A measuring instrument that
+    /// Spin does not have: off by default, and see [`fuel`] for what it changes.
+    pub meter_fuel: bool,
 }
 
 impl HostConfig {
@@ -86,6 +91,7 @@ impl HostConfig {
             variable_env: VariableEnv::Process,
             follow_logs: false,
             max_instances: 1000,
+            meter_fuel: false,
         }
     }
 }
@@ -101,6 +107,7 @@ pub struct RunningHost {
     routes: Vec<(String, String)>,
     descriptions: HashMap<String, String>,
     startup_notes: Vec<String>,
+    fuel: Option<Arc<fuel::FuelMeter>>,
     shutdown_tx: Option<oneshot::Sender<()>>,
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -143,6 +150,7 @@ impl Host {
         let state_dir = prepared.state_dir.clone();
         let startup_notes = prepared.notes.clone();
         let descriptions = prepared.descriptions.clone();
+        let fuel = prepared.app.fuel.clone();
         let app = Arc::new(prepared.app);
         runtime.spawn(serve(listener, app, shutdown_rx));
         Ok(RunningHost {
@@ -151,6 +159,7 @@ impl Host {
             routes,
             descriptions,
             startup_notes,
+            fuel,
             shutdown_tx: Some(shutdown_tx),
             runtime: Some(runtime),
         })
@@ -158,6 +167,11 @@ impl Host {
 }
 
 impl RunningHost {
+    /// The fuel meter, when the host was started with [`HostConfig::meter_fuel`].
+    pub fn fuel(&self) -> Option<&fuel::FuelMeter> {
+        self.fuel.as_deref()
+    }
+
     /// The bound address (the real port when `listen` used port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -252,6 +266,7 @@ struct AppRuntime {
     version: String,
     router: Router,
     components: HashMap<String, ComponentRuntime>,
+    fuel: Option<Arc<fuel::FuelMeter>>,
 }
 
 struct ComponentRuntime {
@@ -344,7 +359,7 @@ fn prepare(config: &HostConfig) -> Result<Prepared> {
     let kv = Arc::new(KvBackend::new(state_dir.join("sqlite_key_value.db")));
     let sqlite_path = Arc::new(state_dir.join("sqlite_db.db"));
 
-    let engine = shared_engine(config.max_instances)?;
+    let engine = shared_engine(config.max_instances, config.meter_fuel)?;
     let mut linker: Linker<StoreState> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
@@ -365,13 +380,14 @@ fn prepare(config: &HostConfig) -> Result<Prepared> {
     for c in app.components.values() {
         let allowed_hosts = outbound::parse_allowed_hosts(&c.id, &c.allowed_outbound_hosts)?;
         let component =
-            compiled_component(&engine, config.max_instances, &c.source).with_context(|| {
-                format!(
-                    "cannot compile component {:?} ({})",
-                    c.id,
-                    c.source.display()
-                )
-            })?;
+            compiled_component(&engine, config.max_instances, config.meter_fuel, &c.source)
+                .with_context(|| {
+                    format!(
+                        "cannot compile component {:?} ({})",
+                        c.id,
+                        c.source.display()
+                    )
+                })?;
         let instance_pre = linker
             .instantiate_pre(&component)
             .map_err(|e| anyhow!("{e:?}"))
@@ -427,6 +443,9 @@ fn prepare(config: &HostConfig) -> Result<Prepared> {
             version: app.version,
             router,
             components,
+            fuel: config
+                .meter_fuel
+                .then(|| Arc::new(fuel::FuelMeter::default())),
         },
         state_dir,
         notes,
@@ -438,28 +457,34 @@ fn prepare(config: &HostConfig) -> Result<Prepared> {
 /// ticker. Hosts started in the same process (a test suite restarting the
 /// app many times) share it, so each component file is compiled once per
 /// process instead of once per start.
-fn shared_engine(max_instances: u32) -> Result<Engine> {
-    static ENGINES: Mutex<BTreeMap<u32, Engine>> = Mutex::new(BTreeMap::new());
+fn shared_engine(max_instances: u32, meter_fuel: bool) -> Result<Engine> {
+    static ENGINES: Mutex<BTreeMap<(u32, bool), Engine>> = Mutex::new(BTreeMap::new());
     let mut engines = ENGINES
         .lock()
         .map_err(|_| anyhow!("engine cache poisoned"))?;
-    if let Some(engine) = engines.get(&max_instances) {
+    if let Some(engine) = engines.get(&(max_instances, meter_fuel)) {
         return Ok(engine.clone());
     }
-    let engine = build_engine(max_instances)?;
+    let engine = build_engine(max_instances, meter_fuel)?;
     spawn_epoch_ticker(&engine);
-    engines.insert(max_instances, engine.clone());
+    engines.insert((max_instances, meter_fuel), engine.clone());
     Ok(engine)
 }
 
 /// Compiles `path`, reusing an earlier compilation of the same unchanged
 /// file (same length and modification time) for the same engine.
-fn compiled_component(engine: &Engine, max_instances: u32, path: &Path) -> Result<Component> {
-    type Key = (u32, PathBuf, u64, Option<std::time::SystemTime>);
+fn compiled_component(
+    engine: &Engine,
+    max_instances: u32,
+    meter_fuel: bool,
+    path: &Path,
+) -> Result<Component> {
+    type Key = (u32, bool, PathBuf, u64, Option<std::time::SystemTime>);
     static COMPONENTS: Mutex<BTreeMap<Key, Component>> = Mutex::new(BTreeMap::new());
     let meta = std::fs::metadata(path)?;
     let key: Key = (
         max_instances,
+        meter_fuel,
         path.canonicalize()?,
         meta.len(),
         meta.modified().ok(),
@@ -485,10 +510,11 @@ fn compiled_component(engine: &Engine, max_instances: u32, path: &Path) -> Resul
 /// epoch interruption (so a busy guest yields its worker thread) and the
 /// pooling allocator sized from the instance count; falls back to on-demand
 /// allocation where the address space is too small for the pool, as Spin does.
-fn build_engine(max_instances: u32) -> Result<Engine> {
+fn build_engine(max_instances: u32, meter_fuel: bool) -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
+    config.consume_fuel(meter_fuel);
     let mut pooling = PoolingAllocationConfig::default();
     pooling
         .total_component_instances(max_instances)
@@ -589,6 +615,10 @@ impl ComponentRuntime {
             },
         };
         let mut store = Store::new(engine, state);
+        if engine.get_consume_fuel() {
+            // Cannot fail on an engine that meters fuel.
+            let _ = store.set_fuel(fuel::START);
+        }
         store.set_epoch_deadline(1);
         store.epoch_deadline_async_yield_and_update(1);
         store
@@ -803,6 +833,8 @@ async fn run_component(
         }
     }
 
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
     let mut store = component.new_store(app_engine(component));
     let incoming = store
         .data_mut()
@@ -816,15 +848,29 @@ async fn run_component(
         .new_response_outparam(tx)
         .map_err(|e| anyhow!("{e:?}"))?;
     let pre = component.pre.clone();
+    let meter = app.fuel.clone().map(|meter| {
+        let request = fuel::Request {
+            component: m.component.clone(),
+            method: method.clone(),
+            path: path.clone(),
+        };
+        (meter, request)
+    });
+    let metered = meter.is_some();
 
     // The guest runs in its own task so it can keep streaming the body after
     // handing over the response head.
     let task = tokio::spawn(async move {
         let proxy = pre.instantiate_async(&mut store).await?;
-        proxy
+        let outcome = proxy
             .wasi_http_incoming_handler()
             .call_handle(&mut store, incoming, outparam)
-            .await
+            .await;
+        if let Some((meter, request)) = meter {
+            let left = store.get_fuel().unwrap_or(fuel::START);
+            meter.record(request, fuel::START.saturating_sub(left), outcome.is_ok());
+        }
+        outcome
     });
 
     match rx.await {
@@ -839,7 +885,9 @@ async fn run_component(
                 }
             });
             // Like Spin's `AbortOnDropBody`: once hyper drops the body (sent,
-            // or the client went away) the guest is stopped.
+            // or the client went away) the guest is stopped; except when fuel
+            // is metered, where the guest may return so its fuel is counted.
+            let abort = (!metered).then_some(abort);
             Ok(response.map(|body| AbortOnDrop { body, abort }.boxed_unsync()))
         }
         Ok(Err(code)) => Err(anyhow!("guest failed to produce a response: {code:?}")),
@@ -853,12 +901,14 @@ async fn run_component(
 
 struct AbortOnDrop {
     body: HyperOutgoingBody,
-    abort: tokio::task::AbortHandle,
+    abort: Option<tokio::task::AbortHandle>,
 }
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.abort.abort();
+        if let Some(abort) = &self.abort {
+            abort.abort();
+        }
     }
 }
 

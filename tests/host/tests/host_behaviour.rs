@@ -495,3 +495,35 @@ fn store_labels_other_than_default_refuse_to_start() {
     };
     assert!(err.contains("\"other\""), "{err}");
 }
+
+// ---- fuel metering ---------------------------------------------------------------
+
+#[test]
+fn metered_requests_record_the_fuel_their_guest_burned_and_unmetered_hosts_record_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut metered = config(dir.path(), &default_env());
+    metered.meter_fuel = true;
+    let host = Host::start(metered).expect("metered host");
+    let meter = host.fuel().expect("a meter when metering");
+    assert_eq!(get(host.addr(), "/exact").status, 200);
+    let first = meter
+        .wait_for(0, std::time::Duration::from_secs(10))
+        .expect("the request's measurement");
+    assert_eq!(first.request.component, "probe");
+    assert_eq!(first.request.method, "GET");
+    assert_eq!(first.request.path, "/exact");
+    assert!(first.completed);
+    assert!(first.fuel > 1_000, "a guest burns fuel: {}", first.fuel);
+
+    // The same request costs about the same: fuel is deterministic up to the random
+    // and clock values a guest reads.
+    assert_eq!(get(host.addr(), "/exact").status, 200);
+    let second = meter
+        .wait_for(1, std::time::Duration::from_secs(10))
+        .expect("the second measurement");
+    let (lo, hi) = (first.fuel.min(second.fuel), first.fuel.max(second.fuel));
+    assert!(hi - lo <= hi / 20, "{} vs {}", first.fuel, second.fuel);
+    host.shutdown();
+
+    assert!(shared().fuel().is_none(), "metering is off by default");
+}
