@@ -1,0 +1,430 @@
+//! Per-request cost budgets: every endpoint is called once through the host with fuel
+//! metering, over a small realistic data set, and must stay under its budget. Fuel is
+//! deterministic (up to the ids and clock values a guest reads), so a regression fails
+//! here without any timing in a test. The report is printed (`-- --nocapture`) and
+//! written to `fuel-report.json` in Cargo's test temporary directory.
+//!
+//! Budgets are the first measurement (2026-12-01) plus a margin of about 30 %,
+//! rounded up; after a deliberate change in cost, re-measure and update the table in
+//! the same commit that explains why.
+
+use crm_e2e::{TestApp, TestResponse};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The budget of each workload, in fuel units (see `crm_host::fuel`).
+const BUDGETS: &[(&str, u64)] = &[
+    ("customer.create", 1_100_000),
+    ("customer.create.invalid", 270_000),
+    ("customer.read", 510_000),
+    ("customer.patch", 860_000),
+    ("customer.list", 19_000_000),
+    ("customer.search", 19_000_000),
+    ("customer.summary", 300_000),
+    ("customer.unknown", 220_000),
+    ("interaction.append", 620_000),
+    ("interaction.replay", 470_000),
+    ("interaction.read", 420_000),
+    ("interaction.timeline", 8_400_000),
+    ("complaint.open", 690_000),
+    ("complaint.read", 490_000),
+    ("complaint.transition", 630_000),
+    ("complaint.list", 480_000),
+    ("survey.submit", 530_000),
+    ("survey.read", 350_000),
+    ("survey.summary", 320_000),
+    ("loyalty.earn", 770_000),
+    ("loyalty.redeem", 1_500_000),
+    ("loyalty.redeem.insufficient", 640_000),
+    ("loyalty.account", 520_000),
+    ("loyalty.ledger", 4_800_000),
+    ("loyalty.entry", 440_000),
+    ("loyalty.reverse", 1_600_000),
+    ("loyalty.rules", 540_000),
+    ("loan.quote", 780_000),
+    ("loan.application", 1_400_000),
+    ("loan.read", 830_000),
+    ("loan.list", 990_000),
+    ("loan.transition", 950_000),
+    ("loan.policy", 670_000),
+    ("customer.360", 1_600_000),
+    ("health.customers", 200_000),
+    ("health.interactions", 260_000),
+    ("health.loyalty", 310_000),
+    ("health.loans", 250_000),
+    ("health.recommendations", 220_000),
+];
+
+struct Meter<'a> {
+    app: &'a TestApp,
+    seen: usize,
+    report: Vec<(String, String, u64, u16)>,
+}
+
+impl<'a> Meter<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        let seen = app.fuel().measurements().len();
+        Meter {
+            app,
+            seen,
+            report: Vec::new(),
+        }
+    }
+
+    /// Records the fuel of the request that produced `response` under `name`.
+    fn record(&mut self, name: &str, response: TestResponse) -> TestResponse {
+        let measurement = self
+            .app
+            .fuel()
+            .wait_for(self.seen, Duration::from_secs(30))
+            .unwrap_or_else(|| panic!("no fuel measurement for {name}"));
+        self.seen += 1;
+        assert!(measurement.completed, "{name}: the guest trapped");
+        self.report.push((
+            name.to_owned(),
+            format!(
+                "{} {}",
+                measurement.request.method, measurement.request.path
+            ),
+            measurement.fuel,
+            response.status,
+        ));
+        response
+    }
+
+    /// Requests that are set-up only: counted so that measurements stay aligned.
+    fn skip(&mut self, response: TestResponse) -> TestResponse {
+        self.app
+            .fuel()
+            .wait_for(self.seen, Duration::from_secs(30))
+            .expect("a measurement for every request");
+        self.seen += 1;
+        response
+    }
+}
+
+fn ok(response: TestResponse, status: u16) -> Value {
+    assert_eq!(response.status, status, "{}", response.text());
+    response.json()
+}
+
+fn customer_body(n: usize) -> Value {
+    json!({
+        "fullName": format!("Zhou Min {n:03}"),
+        "dateOfBirth": "1988-04-12",
+        "nationalId": format!("1101011988041{n:05}"),
+        "nationalIdCountry": "CN",
+        "email": format!("zhou.{n}@example.com"),
+        "phone": format!("+86137{n:08}"),
+        "segment": "mass_affluent",
+        "riskTolerance": "growth",
+        "monthlyIncome": {"amount": 3_500_000, "currency": "CNY"},
+        "totalAssets": {"amount": 90_000_000, "currency": "CNY"},
+        "creditScore": 760,
+        "employmentStatus": "employed",
+        "holdings": [{"productCode": "SALARY_ACCOUNT", "openedAt": "2021-03-01T00:00:00Z"}],
+        "tags": [{"family": "marketing", "name": "likes_travel"}],
+        "consent": {"marketing": {"email": {"granted": true, "source": "mobile_app"}}}
+    })
+}
+
+fn contact(customer: &str, n: usize) -> Value {
+    let channel = ["branch", "phone", "mobile_app"][n % 3];
+    json!({
+        "customerId": customer,
+        "channel": channel,
+        "direction": "inbound",
+        "type": "inquiry",
+        "subject": "Asked about savings accounts",
+        "notes": "Wants a fixed-term deposit; sent the brochure.",
+        "outcome": "information given",
+        "sentiment": "positive",
+        "agentId": "agent-12",
+        "occurredAt": format!("2026-0{}-1{}T09:30:00Z", 1 + n % 9, n % 10),
+    })
+}
+
+fn loan_body(customer: &str) -> Value {
+    json!({
+        "customerId": customer,
+        "product": "personal",
+        "amount": {"amount": 10_000_000, "currency": "CNY"},
+        "termMonths": 36,
+        "purpose": "home renovation",
+        "monthlyIncome": {"amount": 3_500_000, "currency": "CNY"},
+        "monthlyDebtPayments": {"amount": 200_000, "currency": "CNY"},
+        "creditScore": 760,
+        "employmentStatus": "employed",
+        "employmentMonths": 60
+    })
+}
+
+/// Calls every endpoint once after seeding what makes its answer realistic.
+fn measure_every_endpoint(app: &TestApp) -> Vec<(String, String, u64, u16)> {
+    let mut m = Meter::new(app);
+    let post =
+        |path: &str, body: &Value, k: &str| app.post_json(path, body, &[("idempotency-key", k)]);
+
+    // Customers: 60 so that a list page is full.
+    let first = m.record(
+        "customer.create",
+        post("/v1/customers", &customer_body(0), "c-0"),
+    );
+    let id = ok(first, 201)["id"].as_str().expect("id").to_owned();
+    for n in 1..60 {
+        m.skip(post("/v1/customers", &customer_body(n), &format!("c-{n}")));
+    }
+    m.record(
+        "customer.create.invalid",
+        app.post_json(
+            "/v1/customers",
+            &json!({"fullName": "", "dateOfBirth": "3000-01-01"}),
+            &[("idempotency-key", "c-bad")],
+        ),
+    );
+    let read = m.record("customer.read", app.get(&format!("/v1/customers/{id}")));
+    let etag = read.header("etag").expect("etag").to_owned();
+    m.record(
+        "customer.patch",
+        app.request(
+            "PATCH",
+            &format!("/v1/customers/{id}"),
+            Some(br#"{"kycStatus": "verified", "address": null}"#),
+            &[
+                ("content-type", "application/merge-patch+json"),
+                ("if-match", &etag),
+            ],
+        ),
+    );
+    m.record("customer.list", app.get("/v1/customers?limit=50"));
+    m.record("customer.search", app.get("/v1/customers?q=zhou%20min%200"));
+    m.record(
+        "customer.summary",
+        app.get("/v1/customers/segments/summary"),
+    );
+    m.record("customer.unknown", app.get("/v1/customers/cus_nope"));
+
+    // Interactions: a timeline of 60 contacts, one complaint, two surveys.
+    let logged = m.record(
+        "interaction.append",
+        post("/v1/interactions", &contact(&id, 0), "i-0"),
+    );
+    let interaction = ok(logged, 201)["id"].as_str().expect("id").to_owned();
+    for n in 1..60 {
+        m.skip(post(
+            "/v1/interactions",
+            &contact(&id, n),
+            &format!("i-{n}"),
+        ));
+    }
+    m.record(
+        "interaction.replay",
+        post("/v1/interactions", &contact(&id, 0), "i-0"),
+    );
+    m.record(
+        "interaction.read",
+        app.get(&format!("/v1/interactions/{interaction}")),
+    );
+    m.record(
+        "interaction.timeline",
+        app.get(&format!("/v1/interactions?customerId={id}&limit=50")),
+    );
+    let mut complaint = contact(&id, 1);
+    complaint["type"] = json!("complaint");
+    complaint["complaint"] = json!({"severity": "high", "category": "fees_and_charges"});
+    let opened = m.record(
+        "complaint.open",
+        post("/v1/interactions", &complaint, "i-complaint"),
+    );
+    let case = ok(opened, 201)["complaintId"]
+        .as_str()
+        .expect("case")
+        .to_owned();
+    let case_read = m.record(
+        "complaint.read",
+        app.get(&format!("/v1/interactions/complaints/{case}")),
+    );
+    let case_etag = case_read.header("etag").expect("etag").to_owned();
+    m.record(
+        "complaint.transition",
+        app.request(
+            "POST",
+            &format!("/v1/interactions/complaints/{case}/transitions"),
+            Some(
+                json!({"to": "assigned", "assignee": "agent-9", "note": "fees team",
+                       "actor": "sup-1"})
+                .to_string()
+                .as_bytes(),
+            ),
+            &[
+                ("content-type", "application/json"),
+                ("if-match", &case_etag),
+            ],
+        ),
+    );
+    m.record(
+        "complaint.list",
+        app.get("/v1/interactions/complaints?limit=50"),
+    );
+    let survey = m.record(
+        "survey.submit",
+        post(
+            "/v1/interactions/surveys",
+            &json!({"customerId": id, "kind": "nps", "score": 9, "interactionId": interaction}),
+            "s-1",
+        ),
+    );
+    let survey = ok(survey, 201)["id"].as_str().expect("id").to_owned();
+    m.record(
+        "survey.read",
+        app.get(&format!("/v1/interactions/surveys/{survey}")),
+    );
+    m.record(
+        "survey.summary",
+        app.get("/v1/interactions/surveys/summary"),
+    );
+
+    // Loyalty: 40 earns, then the reads and the other writes.
+    let earn_path = format!("/v1/loyalty/accounts/{id}/earn");
+    let spend = |n: usize| {
+        json!({"eventType": "card_spend", "amount": {"amount": 120_000 + n as i64, "currency": "CNY"},
+               "reference": format!("txn-{n}")})
+    };
+    let earned = m.record("loyalty.earn", post(&earn_path, &spend(0), "e-0"));
+    let earn_id = ok(earned, 201)["id"].as_str().expect("id").to_owned();
+    for n in 1..40 {
+        m.skip(post(&earn_path, &spend(n), &format!("e-{n}")));
+    }
+    let redeemed = m.record(
+        "loyalty.redeem",
+        post(
+            &format!("/v1/loyalty/accounts/{id}/redeem"),
+            &json!({"points": 100, "rewardCode": "COFFEE", "reference": "r-1"}),
+            "r-1",
+        ),
+    );
+    ok(redeemed, 201);
+    m.record(
+        "loyalty.redeem.insufficient",
+        post(
+            &format!("/v1/loyalty/accounts/{id}/redeem"),
+            &json!({"points": 10_000_000, "rewardCode": "CAR", "reference": "r-2"}),
+            "r-2",
+        ),
+    );
+    m.record(
+        "loyalty.account",
+        app.get(&format!("/v1/loyalty/accounts/{id}")),
+    );
+    m.record(
+        "loyalty.ledger",
+        app.get(&format!("/v1/loyalty/accounts/{id}/ledger?limit=50")),
+    );
+    m.record(
+        "loyalty.entry",
+        app.get(&format!("/v1/loyalty/entries/{earn_id}")),
+    );
+    m.record(
+        "loyalty.reverse",
+        post(
+            &format!("/v1/loyalty/entries/{earn_id}/reverse"),
+            &json!({"reason": "transaction refunded"}),
+            "rev-1",
+        ),
+    );
+    m.record("loyalty.rules", app.get("/v1/loyalty/rules"));
+
+    // Loans.
+    m.record(
+        "loan.quote",
+        app.post_json("/v1/loans/quote", &loan_body(&id), &[]),
+    );
+    let applied = m.record(
+        "loan.application",
+        post("/v1/loans/applications", &loan_body(&id), "l-1"),
+    );
+    let application = ok(applied, 201);
+    let application_id = application["id"].as_str().expect("id").to_owned();
+    let read = m.record(
+        "loan.read",
+        app.get(&format!("/v1/loans/applications/{application_id}")),
+    );
+    let loan_etag = read.header("etag").expect("etag").to_owned();
+    m.record(
+        "loan.list",
+        app.get(&format!("/v1/loans/applications?customerId={id}")),
+    );
+    m.record(
+        "loan.transition",
+        app.post_json(
+            &format!("/v1/loans/applications/{application_id}/transitions"),
+            &json!({"to": "accepted", "actor": "mobile-app"}),
+            &[("if-match", &loan_etag)],
+        ),
+    );
+    m.record("loan.policy", app.get("/v1/loans/policy"));
+
+    // The view that reads everything above.
+    m.record("customer.360", app.get(&format!("/v1/customers/{id}/360")));
+
+    for (name, prefix) in [
+        ("health.customers", "/v1/customers"),
+        ("health.interactions", "/v1/interactions"),
+        ("health.loyalty", "/v1/loyalty"),
+        ("health.loans", "/v1/loans"),
+        ("health.recommendations", "/v1/recommendations"),
+    ] {
+        m.record(name, app.get(&format!("{prefix}/health")));
+    }
+    m.report
+}
+
+fn print_report(report: &[(String, String, u64, u16)]) -> String {
+    let mut out = format!(
+        "{:<28} {:>6} {:>12} {:>12}  {}\n",
+        "workload", "status", "fuel", "budget", "request"
+    );
+    for (name, request, fuel, status) in report {
+        let budget = budget_of(name).map_or("-".to_owned(), |b| b.to_string());
+        out.push_str(&format!(
+            "{name:<28} {status:>6} {fuel:>12} {budget:>12}  {request}\n"
+        ));
+    }
+    out
+}
+
+fn budget_of(name: &str) -> Option<u64> {
+    BUDGETS.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+}
+
+#[test]
+fn every_endpoint_stays_under_its_fuel_budget() {
+    let app = TestApp::spawn_metered();
+    let report = measure_every_endpoint(&app);
+    let table = print_report(&report);
+    println!("{table}");
+    let json: Vec<Value> = report
+        .iter()
+        .map(|(name, request, fuel, status)| {
+            json!({"workload": name, "request": request, "fuel": fuel, "status": status,
+                   "budget": budget_of(name)})
+        })
+        .collect();
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuel-report.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&json).expect("json")).expect("report");
+
+    let mut over = Vec::new();
+    for (name, _, fuel, _) in &report {
+        match budget_of(name) {
+            Some(budget) if *fuel > budget => over.push(format!("{name}: {fuel} > {budget}")),
+            Some(_) => {}
+            None => over.push(format!("{name}: no budget (measured {fuel})")),
+        }
+    }
+    for (name, _) in BUDGETS {
+        if !report.iter().any(|(n, ..)| n == name) {
+            over.push(format!("{name}: budgeted but not measured"));
+        }
+    }
+    assert!(over.is_empty(), "{}\n{table}", over.join("\n"));
+}
