@@ -12,6 +12,7 @@ use crm_domain::customer::CustomerStatus;
 use crm_domain::id::CustomerId;
 use crm_domain::time::Timestamp;
 use crm_http::{ApiError, ApiResult, Ctx, json_response};
+use crm_recommend::RecommendError;
 use crm_store::read::{interactions, loans, loyalty};
 use crm_store::{Database, StoreError};
 use http::StatusCode;
@@ -21,6 +22,8 @@ use serde_json::{Map, Value, json};
 pub const RECENT_CONTACTS: i64 = 10;
 /// How many open complaints the view lists (their total is always given).
 pub const OPEN_COMPLAINTS: i64 = 20;
+/// How many next best offers the view shows.
+pub const TOP_OFFERS: usize = 3;
 /// Loan application statuses that still await the customer or the bank.
 const LOANS_IN_FLIGHT: &[&str] = &["pre_approved", "referred", "under_review", "approved"];
 
@@ -111,10 +114,21 @@ pub fn view(
         .collect();
     body.insert("loansInFlight".into(), Value::Array(in_flight));
 
-    notes.push(note(
-        "recommendations",
-        "the recommendations service does not rank offers yet",
-    ));
+    // The same engine and signals as `GET /v1/recommendations/{id}`, for a session the
+    // channel's own staff or app started (no marketing consent needed to show it).
+    match crm_recommend::recommend(db, id, now, None, TOP_OFFERS) {
+        Ok(offers) => {
+            if offers.items.is_empty() {
+                notes.push(note("recommendations", "no product passes the filters"));
+            }
+            body.insert(
+                "recommendations".into(),
+                json!({"items": offers.items, "modelVersion": offers.model_version}),
+            );
+        }
+        Err(RecommendError::CustomerNotFound) => return Ok(None),
+        Err(RecommendError::Store(e)) => return Err(e),
+    }
     body.insert("notes".into(), Value::Array(notes));
     body.insert("generatedAt".into(), json!(now));
     Ok(Some(Value::Object(body)))

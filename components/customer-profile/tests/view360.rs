@@ -202,9 +202,12 @@ fn the_360_view_of_a_new_customer_notes_each_part_with_nothing_to_show() {
     assert_eq!(v["interactions"]["recent"], json!([]));
     assert_eq!(v["complaints"]["open"], 0);
     assert_eq!(v["loansInFlight"], json!([]));
+    assert_eq!(noted_parts(&v), vec!["loyalty", "interactions"]);
+    let offers = v["recommendations"]["items"].as_array().expect("offers");
     assert_eq!(
-        noted_parts(&v),
-        vec!["loyalty", "interactions", "recommendations"]
+        offers.len(),
+        3,
+        "a cold start still gets profile-based offers: {v}"
     );
 }
 
@@ -329,7 +332,23 @@ fn the_360_view_gathers_loyalty_contacts_complaints_and_loans_in_flight() {
     );
     assert_eq!(v["loansInFlight"][0]["id"], applied["id"]);
     assert_eq!(v["loansInFlight"][0]["status"], applied["status"]);
-    assert_eq!(noted_parts(&v), vec!["recommendations"]);
+    assert_eq!(noted_parts(&v), Vec::<&str>::new());
+    // The top 3 are the recommendations service's own answer, from the same store.
+    let recommendations = app.alongside(&recommendations::SERVICE);
+    let own = json(&recommendations.get(&format!("/v1/recommendations/{id}?limit=3")));
+    let codes = |items: &Value| -> Vec<Value> {
+        items
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["productCode"].clone())
+            .collect()
+    };
+    assert_eq!(codes(&v["recommendations"]["items"]), codes(&own["items"]));
+    assert!(
+        !codes(&own["items"]).contains(&json!("LOAN_PERSONAL")),
+        "no personal loan is offered while one is in flight"
+    );
 }
 
 #[test]

@@ -47,7 +47,14 @@ const BUDGETS: &[(&str, u64)] = &[
     ("loan.list", 990_000),
     ("loan.transition", 950_000),
     ("loan.policy", 670_000),
-    ("customer.360", 1_600_000),
+    // 1.2M before the top 3 offers joined the view (2026-12-01); ranking is most of it.
+    ("customer.360", 7_600_000),
+    ("recommendations.rank", 6_300_000),
+    ("recommendations.feedback", 440_000),
+    ("recommendations.products", 2_800_000),
+    ("recommendations.product", 330_000),
+    ("recommendations.product.put", 430_000),
+    ("recommendations.stats", 980_000),
     ("health.customers", 200_000),
     ("health.interactions", 260_000),
     ("health.loyalty", 310_000),
@@ -363,6 +370,50 @@ fn measure_every_endpoint(app: &TestApp) -> Vec<(String, String, u64, u16)> {
         ),
     );
     m.record("loan.policy", app.get("/v1/loans/policy"));
+
+    // Recommendations.
+    let ranked = m.record(
+        "recommendations.rank",
+        app.get(&format!("/v1/recommendations/{id}?limit=3")),
+    );
+    let top = ok(ranked, 200)["items"][0]["productCode"]
+        .as_str()
+        .expect("an offer")
+        .to_owned();
+    m.record(
+        "recommendations.feedback",
+        post(
+            &format!("/v1/recommendations/{id}/feedback"),
+            &json!({"productCode": top, "action": "shown", "channel": "mobile_app"}),
+            "fb-1",
+        ),
+    );
+    m.record(
+        "recommendations.products",
+        app.get("/v1/recommendations/products?limit=50"),
+    );
+    let product = m.record(
+        "recommendations.product",
+        app.get("/v1/recommendations/products/CARD_GOLD"),
+    );
+    let product_etag = product.header("etag").expect("etag").to_owned();
+    let mut product = ok(product, 200);
+    if let Some(map) = product.as_object_mut() {
+        map.remove("version");
+    }
+    product["name"] = json!("Gold Card");
+    m.record(
+        "recommendations.product.put",
+        app.put_json(
+            "/v1/recommendations/products/CARD_GOLD",
+            &product,
+            &[("if-match", &product_etag)],
+        ),
+    );
+    m.record(
+        "recommendations.stats",
+        app.get("/v1/recommendations/stats?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z"),
+    );
 
     // The view that reads everything above.
     m.record("customer.360", app.get(&format!("/v1/customers/{id}/360")));
