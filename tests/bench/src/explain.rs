@@ -120,6 +120,39 @@ pub fn hot_reads(
     customer_profile::repo::last_activity(&x, &customer).map_err(err)?;
     out.push(("customer.read", x.take()));
 
+    // `customer_profile::search` is private, so its list statement is rebuilt here
+    // from the same public pieces (`crm_store::read`); keep in step with `search::list`.
+    let activity = format!(
+        "max(c.created_at, COALESCE({}, 0), {})",
+        crm_store::read::interactions::LAST_INBOUND_CONTACT_SQL,
+        crm_store::read::loyalty::LAST_CUSTOMER_ACTIVITY_SQL
+    );
+    let list = |clause: &str| {
+        format!(
+            "SELECT c.document, c.version, {activity} AS last_activity FROM customers c
+             WHERE c.status <> 'erased' AND {clause} ORDER BY c.id LIMIT ?"
+        )
+    };
+    let prefix = "wang w";
+    x.execute(
+        &list("((c.name_key >= ? AND c.name_key < ?) OR c.email = ? OR c.phone = ?)"),
+        &[
+            Value::from(prefix),
+            Value::from(format!("{prefix}{}", char::MAX)),
+            Value::from(prefix),
+            Value::from(prefix),
+            Value::Integer(21),
+        ],
+    )
+    .map_err(err)?;
+    out.push(("customer.search (copy of search::list)", x.take()));
+    x.execute(
+        &list("c.segment = ?"),
+        &[Value::from("retail"), Value::Integer(51)],
+    )
+    .map_err(err)?;
+    out.push(("customer.list (copy of search::list)", x.take()));
+
     Ok(out)
 }
 
