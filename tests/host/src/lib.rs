@@ -172,6 +172,11 @@ impl RunningHost {
         self.fuel.as_deref()
     }
 
+    /// A shared handle on the fuel meter, for a reporter that outlives a borrow.
+    pub fn fuel_handle(&self) -> Option<Arc<fuel::FuelMeter>> {
+        self.fuel.clone()
+    }
+
     /// The bound address (the real port when `listen` used port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr

@@ -1,17 +1,20 @@
-//! `crm-host [--listen ADDR] [--manifest spin.toml] [--state-dir DIR] [--follow-logs]`
+//! `crm-host [--listen ADDR] [--manifest spin.toml] [--state-dir DIR] [--follow-logs] [--meter-fuel]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crm_host::{Host, HostConfig};
 
-const USAGE: &str = "usage: crm-host [--listen 127.0.0.1:3000] [--manifest spin.toml] [--state-dir DIR] [--follow-logs]
+const USAGE: &str = "usage: crm-host [--listen 127.0.0.1:3000] [--manifest spin.toml] [--state-dir DIR] [--follow-logs] [--meter-fuel]
 
   --listen ADDR      address to serve on (default 127.0.0.1:3000)
   --manifest PATH    the Spin manifest (default ./spin.toml)
   --state-dir DIR    stores and component logs (default .spin/ beside the manifest)
   --follow-logs      also print component stdout/stderr here (crm-host only;
                      Spin itself only writes them to <state-dir>/logs)
+  --meter-fuel       count the WebAssembly fuel each request burns and print
+                     `fuel <units> <component> <METHOD> <path>` per request on
+                     stderr (crm-host only; a measuring instrument)
 
 Application variables come from SPIN_VARIABLE_<NAME> environment variables,
 as with `spin up`.";
@@ -44,6 +47,7 @@ fn run() -> anyhow::Result<()> {
             "--manifest" | "-f" | "--from" => config.manifest_path = PathBuf::from(value(&arg)?),
             "--state-dir" => config.state_dir = Some(PathBuf::from(value("--state-dir")?)),
             "--follow-logs" => config.follow_logs = true,
+            "--meter-fuel" => config.meter_fuel = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -60,6 +64,18 @@ fn run() -> anyhow::Result<()> {
         "Logging component stdio to \"{}/\"",
         host.log_dir().display()
     );
+    if let Some(meter) = host.fuel_handle() {
+        std::thread::spawn(move || {
+            let mut seen = 0;
+            loop {
+                if let Some(m) = meter.wait_for(seen, std::time::Duration::from_secs(3600)) {
+                    seen += 1;
+                    let r = &m.request;
+                    eprintln!("fuel {} {} {} {}", m.fuel, r.component, r.method, r.path);
+                }
+            }
+        });
+    }
     print!("{}", crm_host::serving_banner(&host));
     use std::io::Write;
     std::io::stdout().flush()?;
