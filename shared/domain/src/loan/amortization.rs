@@ -104,19 +104,55 @@ impl Annuity {
             .mul_small(2 * p * self.rate_bps)
             .add(&self.spread.mul_small(MONTHLY_DENOMINATOR));
         let denominator = self.spread.mul_small(2 * MONTHLY_DENOMINATOR);
+        let fits = |m: u64| denominator.mul_small(m).cmp(&numerator) != Ordering::Greater;
         // The instalment never exceeds one month's interest plus the whole principal,
-        // so the quotient lies in 0..=P·(1 + b/q) + 1 < 2P + 1: a bounded search.
-        let (mut low, mut high) = (0u64, 2 * p + 1);
-        while low < high {
-            let mid = low + (high - low).div_ceil(2);
-            if denominator.mul_small(mid).cmp(&numerator) != Ordering::Greater {
-                low = mid;
+        // so the quotient lies in 0..=P·(1 + b/q) + 1 < 2P + 1. A floating-point
+        // estimate lands within a unit or two of it; exact comparisons then step to
+        // the quotient, so the float only saves work and never decides the amount.
+        // Should the estimate ever be off by more, the bounded search decides.
+        let upper = 2 * p + 1;
+        let mut q = estimate(p, self.rate_bps, n).min(upper);
+        for _ in 0..ESTIMATE_STEPS {
+            if !fits(q) {
+                q -= 1;
+            } else if q < upper && fits(q + 1) {
+                q += 1;
             } else {
-                high = mid - 1;
+                return Ok(q as i64);
             }
         }
-        Ok(low as i64)
+        Ok(search(upper, fits) as i64)
     }
+}
+
+/// How far from the floating-point estimate the exact stepping goes before searching.
+const ESTIMATE_STEPS: u32 = 8;
+
+/// The instalment by the textbook floating-point formula, rounded half up: only a
+/// starting point for the exact comparison.
+fn estimate(principal: u64, rate_bps: u64, months: u64) -> u64 {
+    let r = rate_bps as f64 / MONTHLY_DENOMINATOR as f64;
+    let n = i32::try_from(months).unwrap_or(i32::MAX);
+    let payment = principal as f64 * r / (1.0 - (1.0 + r).powi(-n));
+    if payment.is_finite() && payment >= 0.0 {
+        (payment + 0.5) as u64
+    } else {
+        0
+    }
+}
+
+/// The largest `m` in `0..=upper` with `fits(m)`, for a monotone `fits` true at 0.
+fn search(upper: u64, fits: impl Fn(u64) -> bool) -> u64 {
+    let (mut low, mut high) = (0u64, upper);
+    while low < high {
+        let mid = low + (high - low).div_ceil(2);
+        if fits(mid) {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    low
 }
 
 /// The monthly instalment of a level-payment loan (see the module documentation for
@@ -140,9 +176,23 @@ impl Nat {
     }
 
     fn pow(base: u64, exponent: u32) -> Nat {
+        // Multiplies by the largest power of `base` that fits in a limb at a time:
+        // (120 000 + b)³ does, so a 360-month term takes 120 passes instead of 360.
         let mut result = Nat::from(1);
-        for _ in 0..exponent {
-            result = result.mul_small(base);
+        let mut left = exponent;
+        while left > 0 {
+            let (mut factor, mut used) = (base, 1);
+            while used < left {
+                match factor.checked_mul(base) {
+                    Some(bigger) => {
+                        factor = bigger;
+                        used += 1;
+                    }
+                    None => break,
+                }
+            }
+            result = result.mul_small(factor);
+            left -= used;
         }
         result
     }
@@ -295,6 +345,57 @@ mod tests {
             monthly_payment(100, 500, MAX_TERM_MONTHS + 1),
             Err(AmortizationError::Term)
         );
+    }
+
+    #[test]
+    fn the_estimate_and_step_path_agrees_with_the_exact_search_everywhere() {
+        // The bounded search alone is the reference: the float estimate may only
+        // change how fast the answer is found, never the answer.
+        for principal in [
+            1i64,
+            7,
+            99_999,
+            10_000_000,
+            987_654_321,
+            MAX_PRINCIPAL_MINOR,
+        ] {
+            for rate in [1i64, 7, 450, 1_999, 6_000, MAX_ANNUAL_RATE_BPS] {
+                for months in [1u32, 2, 12, 59, 120, 359, 360, MAX_TERM_MONTHS] {
+                    let annuity = Annuity::new(rate, months).expect("in range");
+                    let (p, b, n) = (principal as u64, rate as u64, u64::from(months));
+                    let numerator = annuity
+                        .growth
+                        .mul_small(2 * p * b)
+                        .add(&annuity.spread.mul_small(MONTHLY_DENOMINATOR));
+                    let denominator = annuity.spread.mul_small(2 * MONTHLY_DENOMINATOR);
+                    let exact = search(2 * p + 1, |m| {
+                        denominator.mul_small(m).cmp(&numerator) != Ordering::Greater
+                    });
+                    assert_eq!(
+                        annuity.payment(principal),
+                        Ok(exact as i64),
+                        "{principal} at {rate} bps over {months} months (estimate {})",
+                        estimate(p, b, n)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn powers_by_chunks_equal_powers_by_single_factors() {
+        for (base, exponent) in [
+            (120_000u64, 0u32),
+            (120_000, 1),
+            (120_450, 2),
+            (130_000, 361),
+        ] {
+            let mut one_by_one = Nat::from(1);
+            for _ in 0..exponent {
+                one_by_one = one_by_one.mul_small(base);
+            }
+            assert_eq!(Nat::pow(base, exponent), one_by_one, "{base}^{exponent}");
+        }
     }
 
     #[test]

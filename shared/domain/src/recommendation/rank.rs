@@ -2,7 +2,7 @@
 //! signals other services hold, the request's context) and [`rank`] itself.
 
 use super::filters::{Exclusion, check};
-use super::scoring::score;
+use super::scoring::{latest_inquiries, score};
 use super::{Category, Channel, FeedbackAction, MarketingChannel, Product, Reason, ReasonCode};
 use crate::customer::{RiskTolerance, Segment, ValueTier};
 use crate::loan::{ApplicationStatus, LoanProduct, Policy};
@@ -165,10 +165,13 @@ pub fn rank(
     ctx: &RankingContext<'_>,
 ) -> Ranking {
     let mut ranking = Ranking::default();
+    let asked = latest_inquiries(signals, ctx.now);
     for product in catalogue {
         match check(product, customer, signals, ctx) {
             Ok(admitted) => {
-                let (score, reasons) = score(product, catalogue, customer, signals, ctx, &admitted);
+                let (score, reasons) = score(
+                    product, catalogue, customer, signals, ctx, &admitted, &asked,
+                );
                 ranking.items.push(Ranked {
                     product_code: product.code.clone(),
                     name: product.name.clone(),

@@ -8,6 +8,7 @@ use super::rank::{CustomerView, RankingContext, Signals};
 use super::{Category, DAY_MS, FeedbackAction, Product, Reason, ReasonCode};
 use crate::customer::ValueTier;
 use crate::loan::{ApplicationStatus, LoanProduct, Verdict};
+use crate::time::Timestamp;
 
 /// Every admitted product starts here, so that scores read as positive numbers.
 pub const BASE_SCORE: i64 = 50;
@@ -87,7 +88,28 @@ impl Tally {
     }
 }
 
-/// The score of `product` and its reasons, strongest first.
+/// The latest inquiry in the window about each category, computed once per ranking:
+/// matching every subject against every category's keywords once per product cost
+/// more than all the rest of a ranking (fuel measured in `tests/e2e/tests/fuel.rs`).
+pub(super) fn latest_inquiries(signals: &Signals, now: Timestamp) -> Vec<(Category, Timestamp)> {
+    let mut latest: Vec<(Category, Timestamp)> = Vec::new();
+    let window = INQUIRY_WINDOW_DAYS * DAY_MS;
+    for inquiry in &signals.inquiries {
+        if now.unix_millis() - inquiry.at.unix_millis() >= window {
+            continue;
+        }
+        for category in Category::mentioned_in(&inquiry.subject) {
+            match latest.iter_mut().find(|(c, _)| *c == category) {
+                Some((_, at)) => *at = (*at).max(inquiry.at),
+                None => latest.push((category, inquiry.at)),
+            }
+        }
+    }
+    latest
+}
+
+/// The score of `product` and its reasons, strongest first; `asked` is
+/// [`latest_inquiries`] of the same signals.
 pub(super) fn score(
     product: &Product,
     catalogue: &[Product],
@@ -95,6 +117,7 @@ pub(super) fn score(
     signals: &Signals,
     ctx: &RankingContext<'_>,
     admitted: &Admitted,
+    asked: &[(Category, Timestamp)],
 ) -> (i64, Vec<Reason>) {
     let mut t = Tally(Vec::new());
     let category = product.category;
@@ -191,13 +214,10 @@ pub(super) fn score(
     }
 
     let now = ctx.now.unix_millis();
-    let asked = signals
-        .inquiries
+    let asked = asked
         .iter()
-        .filter(|i| now - i.at.unix_millis() < INQUIRY_WINDOW_DAYS * DAY_MS)
-        .filter(|i| Category::mentioned_in(&i.subject).contains(&category))
-        .map(|i| i.at)
-        .max();
+        .find(|(c, _)| *c == category)
+        .map(|(_, at)| *at);
     if let Some(at) = asked {
         t.add(
             ReasonCode::RecentInquiry,
