@@ -3,8 +3,7 @@
 #
 # Environment:
 #   CRM_URL    the running app (default http://127.0.0.1:3000, what scripts/run serves)
-#   CRM_TOKEN  a bearer token; when unset, one is minted with the project's token
-#              command if the repository has one (see crm_token below)
+#   CRM_TOKEN  a bearer token; when unset, a development one is minted (crm_token)
 #   CRM_VERBOSE=1  print every request and answer (the walkthrough sets it)
 
 CRM_URL="${CRM_URL:-http://127.0.0.1:3000}"
@@ -54,21 +53,21 @@ else
   crm_die "these scripts need jq or python3 to read JSON answers"
 fi
 
-# The bearer token: CRM_TOKEN when set, otherwise minted by the repository's token
-# command when it exists (security lands one; until then the app needs none).
+# The bearer token: CRM_TOKEN when set; otherwise, against the local app, one minted by
+# the project's development token command (tests/token, signed with the development
+# secret scripts/run uses) for CRM_TOKEN_SUB (default demo-user) with the roles in
+# CRM_TOKEN_ROLES (default admin). Resolved once, on the first request.
+CRM_TOKEN_RESOLVED=0
 crm_token() {
-  if [ -n "${CRM_TOKEN:-}" ]; then
-    printf '%s' "$CRM_TOKEN"
-    return
-  fi
-  local cmd
-  for cmd in "$CRM_REPO/scripts/token" "$CRM_REPO/scripts/mint-token"; do
-    if [ -x "$cmd" ]; then
-      CRM_TOKEN="$("$cmd" 2>/dev/null | tail -n 1)" || CRM_TOKEN=""
-      printf '%s' "$CRM_TOKEN"
-      return
+  if [ "$CRM_TOKEN_RESOLVED" = 0 ]; then
+    CRM_TOKEN_RESOLVED=1
+    if [ -z "${CRM_TOKEN:-}" ] && [ -f "$CRM_REPO/tests/token/Cargo.toml" ]; then
+      CRM_TOKEN="$(cargo run -q --manifest-path "$CRM_REPO/tests/Cargo.toml" --locked -p crm-token -- \
+        --sub "${CRM_TOKEN_SUB:-demo-user}" --roles "${CRM_TOKEN_ROLES:-admin}" | tail -n 1)" ||
+        crm_die "could not mint a development token (set CRM_TOKEN)"
     fi
-  done
+  fi
+  CRM_TOKEN="${CRM_TOKEN:-}"
 }
 
 # api METHOD PATH [BODY] [HEADER...]: sends one request, sets STATUS and BODY, and
@@ -78,9 +77,8 @@ api() {
   shift 3 2>/dev/null || shift $#
   local args=(-sS -X "$method" -o "$CRM_TMP/body" -D "$CRM_TMP/headers" -w '%{http_code}'
     -H 'accept: application/json, application/problem+json')
-  local token
-  token="$(crm_token)"
-  [ -n "$token" ] && args+=(-H "authorization: Bearer $token")
+  crm_token
+  [ -n "$CRM_TOKEN" ] && args+=(-H "authorization: Bearer $CRM_TOKEN")
   if [ -n "$body" ]; then
     local type='application/json'
     local h
