@@ -93,6 +93,8 @@ pub struct Stats {
     pub rps_vs_floor: Option<f64>,
     /// Median latency as a multiple of the floor's (set by [`with_floor`]).
     pub p50_vs_floor: Option<f64>,
+    /// 99th percentile as a multiple of the floor's (set by [`with_floor`]).
+    pub p99_vs_floor: Option<f64>,
 }
 
 /// Settings of a run.
@@ -219,10 +221,11 @@ fn stats(name: &str, mut latencies: Vec<u32>, errors: u64, window: Duration) -> 
         max_ms: pick(1.0),
         rps_vs_floor: None,
         p50_vs_floor: None,
+        p99_vs_floor: None,
     }
 }
 
-/// Fills in the ratios to the floor's throughput and median latency.
+/// Fills in the ratios to the floor's throughput, median and 99th percentile.
 pub fn with_floor(mut results: Vec<Stats>, floor: &Stats) -> Vec<Stats> {
     for s in &mut results {
         if floor.rps > 0.0 {
@@ -231,6 +234,9 @@ pub fn with_floor(mut results: Vec<Stats>, floor: &Stats) -> Vec<Stats> {
         if floor.p50_ms > 0.0 {
             s.p50_vs_floor = Some(s.p50_ms / floor.p50_ms);
         }
+        if floor.p99_ms > 0.0 {
+            s.p99_vs_floor = Some(s.p99_ms / floor.p99_ms);
+        }
     }
     results
 }
@@ -238,7 +244,7 @@ pub fn with_floor(mut results: Vec<Stats>, floor: &Stats) -> Vec<Stats> {
 /// The results as an aligned text table.
 pub fn table(results: &[Stats]) -> String {
     let mut out = format!(
-        "{:<28} {:>9} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}\n",
+        "{:<28} {:>9} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9}\n",
         "workload",
         "requests",
         "errors",
@@ -248,12 +254,13 @@ pub fn table(results: &[Stats]) -> String {
         "p99 ms",
         "max ms",
         "rps/floor",
-        "p50/floor"
+        "p50/floor",
+        "p99/floor"
     );
     for s in results {
         let ratio = |r: Option<f64>| r.map_or("-".to_owned(), |r| format!("{r:.2}"));
         out.push_str(&format!(
-            "{:<28} {:>9} {:>7} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>9}\n",
+            "{:<28} {:>9} {:>7} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>9} {:>9}\n",
             s.workload,
             s.requests,
             s.errors,
@@ -263,7 +270,8 @@ pub fn table(results: &[Stats]) -> String {
             s.p99_ms,
             s.max_ms,
             ratio(s.rps_vs_floor),
-            ratio(s.p50_vs_floor)
+            ratio(s.p50_vs_floor),
+            ratio(s.p99_vs_floor)
         ));
     }
     out
@@ -297,5 +305,6 @@ mod tests {
         let got = with_floor(vec![work], &floor);
         assert_eq!(got[0].rps_vs_floor, Some(0.25));
         assert_eq!(got[0].p50_vs_floor, Some(4.0));
+        assert_eq!(got[0].p99_vs_floor, Some(4.0));
     }
 }
