@@ -79,6 +79,8 @@ pub struct Stats {
     pub requests: u64,
     /// Requests with an unexpected status or a transport error.
     pub errors: u64,
+    /// The unexpected statuses and how often each came (0 = a transport error).
+    pub error_statuses: std::collections::BTreeMap<u16, u64>,
     /// Requests per second.
     pub rps: f64,
     /// Median latency, ms.
@@ -155,7 +157,7 @@ pub async fn run(addr: SocketAddr, workload: Arc<Workload>, config: RunConfig) -
         let (workload, counter) = (Arc::clone(&workload), Arc::clone(&counter));
         tasks.push(tokio::spawn(async move {
             let mut latencies: Vec<u32> = Vec::new();
-            let mut errors = 0u64;
+            let mut errors: Vec<u16> = Vec::new();
             let mut sender = connect(addr).await?;
             loop {
                 let now = Instant::now();
@@ -173,15 +175,15 @@ pub async fn run(addr: SocketAddr, workload: Arc<Workload>, config: RunConfig) -
                             latencies.push(micros);
                         }
                     }
-                    Ok(_) => {
+                    Ok(status) => {
                         if counted {
-                            errors += 1;
+                            errors.push(status);
                             latencies.push(micros);
                         }
                     }
                     Err(_) => {
                         if counted {
-                            errors += 1;
+                            errors.push(0);
                         }
                         sender = connect(addr).await?;
                     }
@@ -191,14 +193,18 @@ pub async fn run(addr: SocketAddr, workload: Arc<Workload>, config: RunConfig) -
         }));
     }
     let mut all = Vec::new();
-    let mut errors = 0;
+    let mut errors = std::collections::BTreeMap::new();
     for task in tasks {
         let (latencies, task_errors) =
             task.await.map_err(|e| anyhow!("load task failed: {e}"))??;
         all.extend(latencies);
-        errors += task_errors;
+        for status in task_errors {
+            *errors.entry(status).or_insert(0u64) += 1;
+        }
     }
-    Ok(stats(&workload.name, all, errors, config.duration))
+    let mut s = stats(&workload.name, all, errors.values().sum(), config.duration);
+    s.error_statuses = errors;
+    Ok(s)
 }
 
 fn stats(name: &str, mut latencies: Vec<u32>, errors: u64, window: Duration) -> Stats {
@@ -214,6 +220,7 @@ fn stats(name: &str, mut latencies: Vec<u32>, errors: u64, window: Duration) -> 
         workload: name.to_owned(),
         requests: latencies.len() as u64,
         errors,
+        error_statuses: Default::default(),
         rps: latencies.len() as f64 / window.as_secs_f64(),
         p50_ms: pick(0.50),
         p95_ms: pick(0.95),

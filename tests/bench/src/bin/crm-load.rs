@@ -8,6 +8,8 @@
 //!            [--ledger 10000] [--connections 16] [--warmup 2] [--duration 8]
 //!            [--workloads floor,customer.read,...] [--json out.json]
 //!            [--explain | --explain-only] [--keep-state DIR (seeded once, reused after)]
+//!            [--authorization "Bearer …" (or CRM_LOAD_AUTHORIZATION; app variables
+//!             come from SPIN_VARIABLE_* as with `spin up`)]
 //!            [--base-url http://127.0.0.1:3000 --floor-url http://127.0.0.1:3001]
 //!
 //! Workloads: floor customer.health customer.read customer.read.long_history
@@ -37,6 +39,7 @@ struct Args {
     explain: bool,
     explain_only: bool,
     keep_state: Option<PathBuf>,
+    authorization: Option<String>,
     base_url: Option<String>,
     floor_url: Option<String>,
 }
@@ -55,6 +58,7 @@ fn parse_args() -> Result<Args> {
         explain: false,
         explain_only: false,
         keep_state: None,
+        authorization: std::env::var("CRM_LOAD_AUTHORIZATION").ok(),
         base_url: None,
         floor_url: None,
     };
@@ -76,6 +80,7 @@ fn parse_args() -> Result<Args> {
             "--explain" => args.explain = true,
             "--explain-only" => args.explain_only = true,
             "--keep-state" => args.keep_state = Some(PathBuf::from(value()?)),
+            "--authorization" => args.authorization = Some(value()?),
             "--base-url" => args.base_url = Some(value()?),
             "--floor-url" => args.floor_url = Some(value()?),
             "-h" | "--help" => {
@@ -83,7 +88,7 @@ fn parse_args() -> Result<Args> {
                     "{}",
                     include_str!("crm-load.rs")
                         .lines()
-                        .take(16)
+                        .take(18)
                         .map(|l| l.trim_start_matches("//!"))
                         .collect::<Vec<_>>()
                         .join("\n")
@@ -414,7 +419,19 @@ fn mixed(by_name: &[(&'static str, Build, &'static [u16])], f: &Arc<Fixture>) ->
     }))
 }
 
-fn workloads(f: Arc<Fixture>) -> Result<Vec<Workload>> {
+/// `build` with the `authorization` header added when one is configured.
+fn authorized(build: Build, authorization: &Option<String>) -> Build {
+    match authorization.clone() {
+        None => build,
+        Some(value) => Arc::new(move |n: u64| {
+            let mut spec = build(n);
+            spec.headers.push(("authorization", value.clone()));
+            spec
+        }),
+    }
+}
+
+fn workloads(f: Arc<Fixture>, authorization: &Option<String>) -> Result<Vec<Workload>> {
     let by_name = builders(&f);
     let mut out = vec![Workload {
         name: "floor".into(),
@@ -422,14 +439,14 @@ fn workloads(f: Arc<Fixture>) -> Result<Vec<Workload>> {
         ok: &[200],
     }];
     for (name, build, ok) in &by_name {
-        let build = Arc::clone(build);
+        let build = authorized(Arc::clone(build), authorization);
         out.push(Workload {
             name: (*name).into(),
             next: Box::new(move |n| build(n)),
             ok,
         });
     }
-    let mix = mixed(&by_name, &f)?;
+    let mix = authorized(mixed(&by_name, &f)?, authorization);
     out.push(Workload {
         name: "mixed".into(),
         next: Box::new(move |n| mix(n)),
@@ -441,16 +458,21 @@ fn workloads(f: Arc<Fixture>) -> Result<Vec<Workload>> {
 /// A sequential client for seeding a running app through its API.
 struct Api {
     addr: SocketAddr,
+    authorization: Option<String>,
     sender: hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>,
 }
 
 impl Api {
-    async fn connect(addr: SocketAddr) -> Result<Self> {
+    async fn connect(addr: SocketAddr, authorization: Option<String>) -> Result<Self> {
         let stream = tokio::net::TcpStream::connect(addr).await?;
         let (sender, connection) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
         tokio::spawn(connection);
-        Ok(Api { addr, sender })
+        Ok(Api {
+            addr,
+            authorization,
+            sender,
+        })
     }
 
     async fn call(&mut self, spec: &RequestSpec) -> Result<(u16, serde_json::Value)> {
@@ -464,6 +486,9 @@ impl Api {
         }
         for (name, value) in &spec.headers {
             builder = builder.header(*name, value);
+        }
+        if let Some(value) = &self.authorization {
+            builder = builder.header("authorization", value);
         }
         let body =
             http_body_util::Full::new(bytes::Bytes::from(spec.body.clone().unwrap_or_default()));
@@ -480,8 +505,13 @@ impl Api {
 /// gives the first a timeline of `timeline` contacts, the second `ledger` earns and the
 /// third a balance for the redemptions. Much smaller than the in-process seeding: each
 /// row is one HTTP request.
-async fn seed_through_api(addr: SocketAddr, timeline: u64, ledger: u64) -> Result<Vec<String>> {
-    let mut api = Api::connect(addr).await?;
+async fn seed_through_api(
+    addr: SocketAddr,
+    authorization: Option<String>,
+    timeline: u64,
+    ledger: u64,
+) -> Result<Vec<String>> {
+    let mut api = Api::connect(addr, authorization).await?;
     let mut ids = Vec::new();
     let mut path = "/v1/customers?limit=200".to_owned();
     while ids.len() < 1000 {
@@ -623,6 +653,7 @@ fn main() -> Result<()> {
             let addr = addr_of(url)?;
             let ids = runtime.block_on(seed_through_api(
                 addr,
+                args.authorization.clone(),
                 args.timeline.min(500),
                 args.ledger.min(500),
             ))?;
@@ -656,7 +687,7 @@ fn main() -> Result<()> {
         duration: Duration::from_secs(args.duration),
     };
     let mut results: Vec<Stats> = Vec::new();
-    for workload in workloads(Arc::new(Fixture::from_ids(ids)))? {
+    for workload in workloads(Arc::new(Fixture::from_ids(ids)), &args.authorization)? {
         if let Some(wanted) = &args.workloads
             && !wanted.contains(&workload.name)
             && workload.name != "floor"
@@ -688,6 +719,12 @@ fn main() -> Result<()> {
         args.ledger
     );
     print!("{}", table(&results));
+    for s in results.iter().filter(|s| s.errors > 0) {
+        println!(
+            "{} errors by status (0 = transport): {:?}",
+            s.workload, s.error_statuses
+        );
+    }
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&results)?)?;
     }
