@@ -1148,19 +1148,32 @@ export interface components {
             generatedAt: components["schemas"]["Timestamp"];
         };
         TimestampOrNull: components["schemas"]["Timestamp"] | null;
-        /** @description One audited access to or change of a customer's data. */
+        /** @description One audited access to or change of a customer's data; ids only, never personal values, so records outlive an erasure. */
         AuditRecord: {
-            id?: string;
-            customerId?: components["schemas"]["CustomerId"];
-            at?: components["schemas"]["Timestamp"];
-            actor?: string;
-            action?: string;
-            requestId?: string;
+            seq: number;
+            at: components["schemas"]["Timestamp"];
+            actor: string | null;
+            roles: string[];
+            action: string;
+            resource?: string | null;
+            customerId: string | null;
+            requestId: string | null;
+            outcome: string | null;
+            status: number | null;
+            prevHash: string | null;
+            hash: string;
         };
-        /** @description Whether the audit trail's hash chain is intact. */
+        /** @description Whether the audit trail's hash chain is intact, and where it first breaks. */
         AuditVerification: {
-            ok?: boolean;
-            records?: number;
+            ok: boolean;
+            records: number;
+            /** @description the hash of the newest record */
+            head: string | null;
+            firstBroken: {
+                seq: number;
+                reason: string;
+            } | null;
+            verifiedAt: components["schemas"]["Timestamp"];
         };
         /** @enum {string} */
         ContactChannel: "branch" | "phone" | "email" | "chat" | "mobile_app" | "web" | "social" | "rm_visit";
