@@ -5,7 +5,6 @@ use crate::repo::{self, WriteError};
 use crate::search::{self, Filter};
 use crm_domain::customer::{
     Customer, CustomerDraft, CustomerStatus, Invalid, Mode, Segment, ValueTier, effective_status,
-    mask,
 };
 use crm_domain::id::CustomerId;
 use crm_domain::page::{Cursor, Limit};
@@ -65,28 +64,23 @@ fn path_id(ctx: &Ctx<'_>) -> Result<CustomerId, ApiError> {
         .ok_or_else(not_found)
 }
 
-/// The API representation: the stored profile with its effective status and etag;
-/// `masked` hides private fields as list results must.
+/// The API representation: the stored profile with its effective status and etag, cut
+/// down to the fields the caller's roles may see (`crm_domain::security`); `list` also
+/// masks contact and identity fields, as list results must.
 fn view(
+    ctx: &Ctx<'_>,
     customer: &Customer,
     version: i64,
     last_activity: Timestamp,
-    now: Timestamp,
-    masked: bool,
+    list: bool,
 ) -> Value {
     let mut value = serde_json::to_value(customer).unwrap_or_default();
     if let Value::Object(map) = &mut value {
-        let status = effective_status(customer.status, last_activity, now);
+        let status = effective_status(customer.status, last_activity, ctx.now);
         map.insert("status".into(), Value::String(status.as_str().into()));
         map.insert("etag".into(), Value::String(etag(version)));
-        if masked {
-            for field in ["nationalId", "phone", "email"] {
-                if let Some(Value::String(s)) = map.get_mut(field) {
-                    *s = mask(s);
-                }
-            }
-        }
     }
+    ctx.customer_view(&mut value, list);
     value
 }
 
@@ -108,7 +102,8 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
         let mut customer = Customer::create(id, draft, Vec::new(), ctx.now);
         customer.possible_duplicate_of = repo::possible_duplicates(db, &customer)?;
         repo::insert(db, &customer).map_err(write_error)?;
-        let body = view(&customer, 1, customer.created_at, ctx.now, false);
+        ctx.set_customer(&id.to_string());
+        let body = view(ctx, &customer, 1, customer.created_at, false);
         let mut response = with_etag(json_response(StatusCode::CREATED, &body)?, 1)?;
         let location = HeaderValue::from_str(&format!("/v1/customers/{id}"))
             .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -125,7 +120,7 @@ pub fn get(ctx: &Ctx<'_>) -> ApiResult {
     with_etag(
         json_response(
             StatusCode::OK,
-            &view(&customer, version, last_activity, ctx.now, false),
+            &view(ctx, &customer, version, last_activity, false),
         )?,
         version,
     )
@@ -166,7 +161,7 @@ pub fn patch(ctx: &Ctx<'_>) -> ApiResult {
     with_etag(
         json_response(
             StatusCode::OK,
-            &view(&updated, new_version, last_activity, ctx.now, false),
+            &view(ctx, &updated, new_version, last_activity, false),
         )?,
         new_version,
     )
@@ -263,7 +258,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     };
     let items: Vec<Value> = page
         .iter()
-        .map(|l| view(&l.customer, l.version, l.last_activity, ctx.now, true))
+        .map(|l| view(ctx, &l.customer, l.version, l.last_activity, true))
         .collect();
     json_response(
         StatusCode::OK,
@@ -312,12 +307,12 @@ pub fn summary(ctx: &Ctx<'_>) -> ApiResult {
     )
 }
 
-/// The unmasked single-customer representation (shared with the 360 view).
+/// The single-customer representation as the caller may see it (shared with the 360 view).
 pub fn profile_view(
+    ctx: &Ctx<'_>,
     customer: &Customer,
     version: i64,
     last_activity: Timestamp,
-    now: Timestamp,
 ) -> Value {
-    view(customer, version, last_activity, now, false)
+    view(ctx, customer, version, last_activity, false)
 }

@@ -3,11 +3,13 @@
 //! Serves `/v1/customers/...`. This file holds only the route table and the Spin entry
 //! point; handlers translate HTTP to domain calls and back.
 
+mod audit;
 mod handlers;
 pub mod repo;
 mod search;
 mod view360;
 
+use crm_domain::security::Action;
 use crm_http::{Route, Service, health};
 
 /// This component: its name in `spin.toml`, its version and its routes.
@@ -17,15 +19,30 @@ pub const SERVICE: Service = Service {
     routes: ROUTES,
 };
 
+// Every route declares its action (`docs/security.md`); one that does not is refused.
+// Literal segments (`health`, `segments`, `audit`) win over `:id`.
 const ROUTES: &[Route] = &[
-    Route::get("/v1/customers/health", health::handle),
-    Route::post("/v1/customers", handlers::create),
-    Route::get("/v1/customers", handlers::list),
-    Route::get("/v1/customers/segments/summary", handlers::summary),
-    Route::get("/v1/customers/:id", handlers::get),
-    Route::patch("/v1/customers/:id", handlers::patch),
-    Route::delete("/v1/customers/:id", handlers::erase),
-    Route::get("/v1/customers/:id/360", view360::handle),
+    Route::get("/v1/customers/health", health::handle).anonymous(),
+    Route::post("/v1/customers", handlers::create).requires(Action::CustomerCreate),
+    Route::get("/v1/customers", handlers::list).requires(Action::CustomerList),
+    Route::get("/v1/customers/segments/summary", handlers::summary)
+        .requires(Action::CustomerSummary),
+    Route::get("/v1/customers/audit/verify", audit::verify).requires(Action::AuditVerify),
+    Route::get("/v1/customers/:id", handlers::get)
+        .requires(Action::CustomerRead)
+        .customer_in_path("id"),
+    Route::patch("/v1/customers/:id", handlers::patch)
+        .requires(Action::CustomerUpdate)
+        .customer_in_path("id"),
+    Route::delete("/v1/customers/:id", handlers::erase)
+        .requires(Action::CustomerErase)
+        .customer_in_path("id"),
+    Route::get("/v1/customers/:id/360", view360::handle)
+        .requires(Action::CustomerView360)
+        .customer_in_path("id"),
+    Route::get("/v1/customers/:id/audit", audit::list)
+        .requires(Action::AuditRead)
+        .customer_in_path("id"),
 ];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.

@@ -10,6 +10,7 @@
 use crate::repo;
 use crm_domain::customer::CustomerStatus;
 use crm_domain::id::CustomerId;
+use crm_domain::security::Action;
 use crm_domain::time::Timestamp;
 use crm_http::{ApiError, ApiResult, Ctx, json_response};
 use crm_recommend::RecommendError;
@@ -35,18 +36,19 @@ pub fn handle(ctx: &Ctx<'_>) -> ApiResult {
         .and_then(|s| CustomerId::parse(s).ok())
         .ok_or_else(|| ApiError::NotFound("no such customer".into()))?;
     let db = ctx.db()?;
-    let body =
-        view(db, &id, ctx.now)?.ok_or_else(|| ApiError::NotFound("no such customer".into()))?;
+    let body = view(ctx, db, &id)?.ok_or_else(|| ApiError::NotFound("no such customer".into()))?;
     json_response(StatusCode::OK, &body)
 }
 
-/// The view of customer `id` at `now`, or `None` when there is no such customer (or
-/// only an erased shell).
+/// The view of customer `id` as the caller may see it, or `None` when there is no such
+/// customer (or only an erased shell). Profile fields follow the caller's field
+/// visibility; confidential contacts are left out unless the caller has that right.
 pub fn view(
+    ctx: &Ctx<'_>,
     db: &dyn Database,
     id: &CustomerId,
-    now: Timestamp,
 ) -> Result<Option<Value>, StoreError> {
+    let now = ctx.now;
     let Some((customer, version)) = repo::get(db, id)? else {
         return Ok(None);
     };
@@ -59,7 +61,7 @@ pub fn view(
     let mut notes = Vec::new();
     body.insert(
         "profile".into(),
-        crate::handlers::profile_view(&customer, version, last_activity, now),
+        crate::handlers::profile_view(ctx, &customer, version, last_activity),
     );
 
     match loyalty::loyalty_standing(db, &key, now.unix_millis())? {
@@ -78,7 +80,8 @@ pub fn view(
         None => notes.push(note("loyalty", "the customer has no loyalty entries yet")),
     }
 
-    let contacts = interactions::recent_contacts(db, &key, RECENT_CONTACTS)?;
+    let confidential = ctx.may(Action::InteractionConfidential);
+    let contacts = interactions::recent_contacts(db, &key, RECENT_CONTACTS, confidential)?;
     let signals = interactions::contact_signals(db, &key, now.unix_millis(), 0)?;
     let complaints = interactions::open_complaints(db, &key, now.unix_millis(), OPEN_COMPLAINTS)?;
     body.insert(

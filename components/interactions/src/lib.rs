@@ -6,6 +6,7 @@
 pub mod handlers;
 pub mod repo;
 
+use crm_domain::security::Action;
 use crm_http::{Route, Service, health};
 use handlers::{complaints, interactions, surveys};
 
@@ -16,20 +17,36 @@ pub const SERVICE: Service = Service {
     routes: ROUTES,
 };
 
+// Every route declares its action (`docs/security.md`); one that does not is refused.
 const ROUTES: &[Route] = &[
-    Route::get("/v1/interactions/health", health::handle),
-    Route::post("/v1/interactions", interactions::create),
-    Route::get("/v1/interactions", interactions::timeline),
-    Route::get("/v1/interactions/complaints", complaints::list),
-    Route::get("/v1/interactions/complaints/:id", complaints::get),
+    Route::get("/v1/interactions/health", health::handle).anonymous(),
+    Route::post("/v1/interactions", interactions::create)
+        .requires(Action::InteractionCreate)
+        .customer_in_body("customerId"),
+    Route::get("/v1/interactions", interactions::timeline)
+        .requires(Action::InteractionTimeline)
+        .customer_in_query("customerId"),
+    Route::get("/v1/interactions/complaints", complaints::list).requires(Action::ComplaintList),
+    Route::get("/v1/interactions/complaints/:id", complaints::get)
+        .requires(Action::ComplaintRead)
+        .customer_of_resource(),
     Route::post(
         "/v1/interactions/complaints/:id/transitions",
         complaints::transition,
-    ),
-    Route::post("/v1/interactions/surveys", surveys::create),
-    Route::get("/v1/interactions/surveys/summary", surveys::summary),
-    Route::get("/v1/interactions/surveys/:id", surveys::get),
-    Route::get("/v1/interactions/:id", interactions::get),
+    )
+    .requires(Action::ComplaintTransition)
+    .customer_of_resource(),
+    Route::post("/v1/interactions/surveys", surveys::create)
+        .requires(Action::SurveyCreate)
+        .customer_in_body("customerId"),
+    Route::get("/v1/interactions/surveys/summary", surveys::summary)
+        .requires(Action::SurveySummary),
+    Route::get("/v1/interactions/surveys/:id", surveys::get)
+        .requires(Action::SurveyRead)
+        .customer_of_resource(),
+    Route::get("/v1/interactions/:id", interactions::get)
+        .requires(Action::InteractionRead)
+        .customer_of_resource(),
 ];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.

@@ -10,6 +10,7 @@ use crm_domain::loan::{
     TransitionRequest,
 };
 use crm_domain::page::{Cursor, Limit};
+use crm_domain::security::Action;
 use crm_http::{
     ApiError, ApiResult, Ctx, FieldError, Response, etag, from_json_value, idempotency,
     json_response, new_ulid, require_if_match,
@@ -77,10 +78,12 @@ pub fn quote(ctx: &Ctx<'_>) -> ApiResult {
 pub fn create(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let request: ApplicationRequest = ctx.json()?;
-    let (input, actor) = request.validate().map_err(invalid)?;
+    // The token's `sub` is who submits (four eyes compares it); a body `actor` is
+    // checked for shape only, kept for callers written before authentication.
+    let (input, _) = request.validate().map_err(invalid)?;
     idempotency::run(ctx, |db| {
         let id = LoanApplicationId::new(new_ulid(ctx.now));
-        let app = service::create(db, id, input, actor, ctx.now)?;
+        let app = service::create(db, id, input, Some(ctx.actor().to_owned()), ctx.now)?;
         let history = repo::history(db, &app.id)?;
         ctx.note(format!(
             "loan application {} {} under policy {}",
@@ -101,6 +104,7 @@ pub fn get(ctx: &Ctx<'_>) -> ApiResult {
     let id = path_id(ctx)?;
     let db = ctx.db()?;
     let app = repo::get(db, &id)?.ok_or_else(not_found)?;
+    ctx.reach(&app.customer_id.to_string())?;
     let history = repo::history(db, &id)?;
     application_response(ctx, StatusCode::OK, &app, &history)
 }
@@ -192,9 +196,22 @@ pub fn transition(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let id = path_id(ctx)?;
     let request: TransitionRequest = ctx.json()?;
-    let command = request.validate().map_err(invalid)?;
+    let mut command = request.validate().map_err(invalid)?;
+    // Four eyes compares identities, not what a body claims: the actor is the token's `sub`.
+    command.actor = ctx.actor().to_owned();
+    if matches!(
+        command.to,
+        ApplicationStatus::Approved | ApplicationStatus::Declined
+    ) {
+        ctx.require(Action::LoanDecide)?;
+    }
     let work = |db: &dyn crm_store::Database| -> ApiResult {
+        if ctx.identity().is_some_and(|i| i.is_customer()) {
+            let current = repo::get(db, &id)?.ok_or_else(not_found)?;
+            ctx.reach(&current.customer_id.to_string())?;
+        }
         let app = service::transition(db, &id, &command, |v| require_if_match(ctx, v), ctx.now)?;
+        ctx.reach(&app.customer_id.to_string())?;
         let history = repo::history(db, &id)?;
         ctx.note(format!("loan application {id} moved to {}", app.status));
         application_response(ctx, StatusCode::OK, &app, &history)
@@ -213,6 +230,7 @@ pub fn replay(ctx: &Ctx<'_>) -> ApiResult {
     let id = path_id(ctx)?;
     let db = ctx.db()?;
     let app = repo::get(db, &id)?.ok_or_else(not_found)?;
+    ctx.reach(&app.customer_id.to_string())?;
     let (recomputed, differences) = service::replay(db, &app)?;
     ctx.note(format!(
         "loan replay {id} matches={}",

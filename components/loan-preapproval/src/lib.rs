@@ -9,6 +9,7 @@ pub mod repo;
 pub mod service;
 pub mod views;
 
+use crm_domain::security::Action;
 use crm_http::{Route, Service, health};
 
 /// This component: its name in `spin.toml`, its version and its routes.
@@ -18,20 +19,32 @@ pub const SERVICE: Service = Service {
     routes: ROUTES,
 };
 
+// Every route declares its action (`docs/security.md`); one that does not is refused.
 const ROUTES: &[Route] = &[
-    Route::get("/v1/loans/health", health::handle),
-    Route::post("/v1/loans/quote", handlers::quote),
-    Route::get("/v1/loans/policy", handlers::policy),
-    Route::put("/v1/loans/policy", handlers::put_policy),
-    Route::get("/v1/loans/policy/:version", handlers::policy_version),
-    Route::post("/v1/loans/applications", handlers::create),
-    Route::get("/v1/loans/applications", handlers::list),
-    Route::get("/v1/loans/applications/:id", handlers::get),
+    Route::get("/v1/loans/health", health::handle).anonymous(),
+    Route::post("/v1/loans/quote", handlers::quote)
+        .requires(Action::LoanQuote)
+        .customer_in_body("customerId"),
+    Route::get("/v1/loans/policy", handlers::policy).requires(Action::LoanPolicyRead),
+    Route::put("/v1/loans/policy", handlers::put_policy).requires(Action::LoanPolicyWrite),
+    Route::get("/v1/loans/policy/:version", handlers::policy_version)
+        .requires(Action::LoanPolicyRead),
+    Route::post("/v1/loans/applications", handlers::create)
+        .requires(Action::LoanApply)
+        .customer_in_body("customerId"),
+    Route::get("/v1/loans/applications", handlers::list).requires(Action::LoanList),
+    Route::get("/v1/loans/applications/:id", handlers::get)
+        .requires(Action::LoanRead)
+        .customer_of_resource(),
     Route::post(
         "/v1/loans/applications/:id/transitions",
         handlers::transition,
-    ),
-    Route::post("/v1/loans/applications/:id/replay", handlers::replay),
+    )
+    .requires(Action::LoanTransition)
+    .customer_of_resource(),
+    Route::post("/v1/loans/applications/:id/replay", handlers::replay)
+        .requires(Action::LoanReplay)
+        .customer_of_resource(),
 ];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.

@@ -14,7 +14,9 @@ fn a_comfortable_application_is_pre_approved_with_an_offer_a_location_and_its_hi
     let app = app("loan-api-pre-approve");
     let c = customer(&app);
 
-    let r = apply(&app, "k1", &body(&c, json!({"actor": "mobile-app"})));
+    // The recorded creator is the token's subject, not the body's `actor`.
+    let mobile = app.as_user("mobile-app", &["teller"]);
+    let r = apply(&mobile, "k1", &body(&c, json!({"actor": "mobile-app"})));
 
     assert_eq!(r.status(), 201, "{}", json(&r));
     let created = json(&r);
@@ -278,14 +280,18 @@ fn a_declined_application_does_not_block_a_new_one() {
 fn a_referral_walks_through_review_to_approval_and_acceptance_with_four_eyes() {
     let app = app("loan-api-walk");
     let c = customer(&app);
+    // Four eyes compares the callers' token identities.
+    let anna = app.as_user("uw-anna", &["underwriter"]);
+    let ben = app.as_user("uw-ben", &["underwriter"]);
+    let mobile = app.as_user(&c, &["customer"]);
     let created = applied(
-        &app,
+        &anna,
         "k1",
         &body(&c, json!({"creditScore": 610, "actor": "uw-anna"})),
     );
     let id = created["id"].as_str().expect("id");
 
-    let reviewing = moved(&app, id, json!({"to": "under_review", "actor": "uw-anna"}));
+    let reviewing = moved(&anna, id, json!({"to": "under_review", "actor": "uw-anna"}));
     assert_eq!(reviewing["status"], "under_review");
     assert_eq!(
         reviewing["allowedTransitions"],
@@ -293,15 +299,30 @@ fn a_referral_walks_through_review_to_approval_and_acceptance_with_four_eyes() {
     );
 
     let own = transition(
-        &app,
+        &anna,
         id,
         Some("\"2\""),
         json!({"to": "approved", "actor": "uw-anna", "note": "fine"}),
     );
     assert_problem(&own, 409, "four_eyes_required");
+    // Naming someone else in the body does not get round it.
+    let claimed = transition(
+        &anna,
+        id,
+        Some("\"2\""),
+        json!({"to": "approved", "actor": "uw-ben", "note": "fine"}),
+    );
+    assert_problem(&claimed, 409, "four_eyes_required");
+    let customer_approves = transition(
+        &mobile,
+        id,
+        Some("\"2\""),
+        json!({"to": "approved", "actor": "x", "note": "fine"}),
+    );
+    assert_problem(&customer_approves, 403, "forbidden");
 
     let approved = moved(
-        &app,
+        &ben,
         id,
         json!({"to": "approved", "actor": "uw-ben", "note": "stable employer, low utilisation"}),
     );
@@ -309,7 +330,11 @@ fn a_referral_walks_through_review_to_approval_and_acceptance_with_four_eyes() {
     assert_eq!(approved["offer"]["annualRateBps"], 1_490);
     assert!(approved["offer"]["expiresAt"].is_string());
 
-    let accepted = moved(&app, id, json!({"to": "accepted", "actor": "mobile-app"}));
+    let accepted = moved(
+        &mobile,
+        id,
+        json!({"to": "accepted", "actor": "mobile-app"}),
+    );
     assert_eq!(accepted["status"], "accepted");
     assert_eq!(accepted["allowedTransitions"], json!([]));
     let history = accepted["history"].as_array().expect("history");
@@ -323,7 +348,7 @@ fn a_referral_walks_through_review_to_approval_and_acceptance_with_four_eyes() {
             (Value::Null, json!("referred"), json!("uw-anna")),
             (json!("referred"), json!("under_review"), json!("uw-anna")),
             (json!("under_review"), json!("approved"), json!("uw-ben")),
-            (json!("approved"), json!("accepted"), json!("mobile-app")),
+            (json!("approved"), json!("accepted"), json!(c)),
         ]
     );
     assert_eq!(history[2]["note"], "stable employer, low utilisation");

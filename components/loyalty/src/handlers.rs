@@ -191,6 +191,7 @@ pub fn reverse(ctx: &Ctx<'_>) -> ApiResult {
     idempotency::run(ctx, |db| {
         let entry = ledger::reverse(db, &target, &reason, actor.as_deref(), new_id(ctx), ctx.now)
             .map_err(refused)?;
+        ctx.reach(&entry.customer_id)?;
         created(&entry)
     })
 }
@@ -203,6 +204,7 @@ pub fn entry(ctx: &Ctx<'_>) -> ApiResult {
     let entry = ledger::read_entry(db, &id)?
         .ok_or(Refusal::EntryNotFound)
         .map_err(refused)?;
+    ctx.reach(&entry.customer_id)?;
     ledger::check_customer(db, &entry.customer_id, true)
         .map_err(|_| refused(Refusal::EntryNotFound))?;
     json_response(StatusCode::OK, &entry)

@@ -10,6 +10,7 @@ pub mod repo;
 pub mod requests;
 pub mod reversal;
 
+use crm_domain::security::Action;
 use crm_http::{Route, Service, health};
 
 /// This component: its name in `spin.toml`, its version and its routes.
@@ -19,26 +20,44 @@ pub const SERVICE: Service = Service {
     routes: ROUTES,
 };
 
+// Every route declares its action (`docs/security.md`); one that does not is refused.
 const ROUTES: &[Route] = &[
-    Route::get("/v1/loyalty/health", health::handle),
-    Route::get("/v1/loyalty/accounts/:customerId", handlers::account),
+    Route::get("/v1/loyalty/health", health::handle).anonymous(),
+    Route::get("/v1/loyalty/accounts/:customerId", handlers::account)
+        .requires(Action::LoyaltyAccountRead)
+        .customer_in_path("customerId"),
     Route::get(
         "/v1/loyalty/accounts/:customerId/ledger",
         handlers::ledger_page,
-    ),
+    )
+    .requires(Action::LoyaltyAccountRead)
+    .customer_in_path("customerId"),
     Route::get(
         "/v1/loyalty/accounts/:customerId/reconciliation",
         handlers::reconciliation,
-    ),
-    Route::post("/v1/loyalty/accounts/:customerId/earn", handlers::earn),
-    Route::post("/v1/loyalty/accounts/:customerId/redeem", handlers::redeem),
-    Route::post("/v1/loyalty/accounts/:customerId/adjust", handlers::adjust),
-    Route::get("/v1/loyalty/entries/:entryId", handlers::entry),
-    Route::post("/v1/loyalty/entries/:entryId/reverse", handlers::reverse),
-    Route::get("/v1/loyalty/rules", handlers::rules),
-    Route::put("/v1/loyalty/rules", handlers::put_rules),
-    Route::get("/v1/loyalty/rules/:version", handlers::rules_version),
-    Route::post("/v1/loyalty/expiry-runs", handlers::expiry_run),
+    )
+    .requires(Action::LoyaltyReconcile)
+    .customer_in_path("customerId"),
+    Route::post("/v1/loyalty/accounts/:customerId/earn", handlers::earn)
+        .requires(Action::LoyaltyEarn)
+        .customer_in_path("customerId"),
+    Route::post("/v1/loyalty/accounts/:customerId/redeem", handlers::redeem)
+        .requires(Action::LoyaltyRedeem)
+        .customer_in_path("customerId"),
+    Route::post("/v1/loyalty/accounts/:customerId/adjust", handlers::adjust)
+        .requires(Action::LoyaltyAdjust)
+        .customer_in_path("customerId"),
+    Route::get("/v1/loyalty/entries/:entryId", handlers::entry)
+        .requires(Action::LoyaltyEntryRead)
+        .customer_of_resource(),
+    Route::post("/v1/loyalty/entries/:entryId/reverse", handlers::reverse)
+        .requires(Action::LoyaltyReverse)
+        .customer_of_resource(),
+    Route::get("/v1/loyalty/rules", handlers::rules).requires(Action::LoyaltyRulesRead),
+    Route::put("/v1/loyalty/rules", handlers::put_rules).requires(Action::LoyaltyRulesWrite),
+    Route::get("/v1/loyalty/rules/:version", handlers::rules_version)
+        .requires(Action::LoyaltyRulesRead),
+    Route::post("/v1/loyalty/expiry-runs", handlers::expiry_run).requires(Action::LoyaltyExpiryRun),
 ];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.

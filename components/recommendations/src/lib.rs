@@ -7,6 +7,7 @@
 pub mod handlers;
 pub mod repo;
 
+use crm_domain::security::Action;
 use crm_http::{Route, Service, health};
 
 /// This component: its name in `spin.toml`, its version and its routes.
@@ -16,18 +17,25 @@ pub const SERVICE: Service = Service {
     routes: ROUTES,
 };
 
-// Literal segments (`health`, `products`, `stats`) win over `:customerId`.
+// Literal segments (`health`, `products`, `stats`) win over `:customerId`. Every route
+// declares its action (`docs/security.md`); one that does not is refused.
 const ROUTES: &[Route] = &[
-    Route::get("/v1/recommendations/health", health::handle),
-    Route::get("/v1/recommendations/products", handlers::products),
-    Route::get("/v1/recommendations/products/:code", handlers::product),
-    Route::put("/v1/recommendations/products/:code", handlers::put_product),
-    Route::get("/v1/recommendations/stats", handlers::stats),
-    Route::get("/v1/recommendations/:customerId", handlers::recommend),
+    Route::get("/v1/recommendations/health", health::handle).anonymous(),
+    Route::get("/v1/recommendations/products", handlers::products).requires(Action::CatalogueRead),
+    Route::get("/v1/recommendations/products/:code", handlers::product)
+        .requires(Action::CatalogueRead),
+    Route::put("/v1/recommendations/products/:code", handlers::put_product)
+        .requires(Action::CatalogueWrite),
+    Route::get("/v1/recommendations/stats", handlers::stats).requires(Action::OfferStats),
+    Route::get("/v1/recommendations/:customerId", handlers::recommend)
+        .requires(Action::OfferRead)
+        .customer_in_path("customerId"),
     Route::post(
         "/v1/recommendations/:customerId/feedback",
         handlers::feedback,
-    ),
+    )
+    .requires(Action::OfferFeedback)
+    .customer_in_path("customerId"),
 ];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.

@@ -14,6 +14,7 @@ pub mod loyalty;
 pub mod money;
 pub mod page;
 pub mod recommendation;
+pub mod security;
 pub mod time;
 
 pub use id::{Ulid, UlidError};

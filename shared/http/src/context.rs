@@ -1,10 +1,13 @@
 //! What a handler sees of its request.
 
+use crate::auth::{self, Identity};
 use crate::{ApiError, JSON, MAX_BODY_BYTES, Request, RequestId, Service, json_body, query};
 use crm_domain::Timestamp;
+use crm_domain::security::Action;
 use crm_store::{Database, KeyValue, Stores};
 use serde::de::DeserializeOwned;
-use std::cell::RefCell;
+use serde_json::Value;
+use std::cell::{Cell, RefCell};
 
 /// One request's context: the request, its route captures, id, clock and stores.
 pub struct Ctx<'a> {
@@ -19,9 +22,14 @@ pub struct Ctx<'a> {
     stores: &'a Stores,
     params: Vec<(String, String)>,
     log_note: RefCell<Option<String>>,
+    identity: Option<Identity>,
+    subject: RefCell<Option<String>>,
+    reached: Cell<bool>,
 }
 
 impl<'a> Ctx<'a> {
+    // One call site (serve), which has every part at hand; a builder would add nothing.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         request: &'a Request,
         request_id: RequestId,
@@ -29,6 +37,8 @@ impl<'a> Ctx<'a> {
         service: &'a Service,
         stores: &'a Stores,
         params: Vec<(String, String)>,
+        identity: Option<Identity>,
+        subject: Option<String>,
     ) -> Self {
         Ctx {
             request,
@@ -38,7 +48,74 @@ impl<'a> Ctx<'a> {
             stores,
             params,
             log_note: RefCell::new(None),
+            identity,
+            subject: RefCell::new(subject),
+            reached: Cell::new(false),
         }
+    }
+
+    /// The authenticated caller (`None` only on anonymous routes).
+    pub fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
+    }
+
+    /// The caller's `sub`: the actor recorded in histories and compared for four eyes.
+    pub fn actor(&self) -> &str {
+        self.identity
+            .as_ref()
+            .map_or("anonymous", |i| i.sub.as_str())
+    }
+
+    /// Whether the caller's roles allow `action` (rights checked inside a handler).
+    pub fn may(&self, action: Action) -> bool {
+        self.identity.as_ref().is_some_and(|i| i.may(action))
+    }
+
+    /// 403 unless the caller's roles allow `action`.
+    pub fn require(&self, action: Action) -> Result<(), ApiError> {
+        if self.may(action) {
+            Ok(())
+        } else {
+            Err(auth::forbidden(format!("your roles do not allow {action}")))
+        }
+    }
+
+    /// Declares that this request touches customer `customer_id`'s data, for the audit
+    /// trail; 403 when a `customer` caller is someone else. Handlers of routes whose
+    /// customer is known only from the loaded resource must call it before answering.
+    pub fn reach(&self, customer_id: &str) -> Result<(), ApiError> {
+        self.set_customer(customer_id);
+        if let Some(identity) = &self.identity
+            && !identity.reaches(customer_id)
+        {
+            return Err(auth::forbidden(
+                "a customer token reaches only its own customer's data",
+            ));
+        }
+        self.reached.set(true);
+        Ok(())
+    }
+
+    /// Names the customer this request touched, for the audit trail (e.g. one just created).
+    pub fn set_customer(&self, customer_id: &str) {
+        *self.subject.borrow_mut() = Some(customer_id.to_owned());
+    }
+
+    /// Cuts a customer representation down to what the caller may see.
+    pub fn customer_view(&self, value: &mut Value, list: bool) {
+        let roles = self
+            .identity
+            .as_ref()
+            .map_or(&[][..], |i| i.roles.as_slice());
+        auth::customer_view(value, roles, list);
+    }
+
+    pub(crate) fn take_subject(&self) -> Option<String> {
+        self.subject.borrow_mut().take()
+    }
+
+    pub(crate) fn reached(&self) -> bool {
+        self.reached.get()
     }
 
     /// The value captured for `:name` in the route pattern.

@@ -7,6 +7,7 @@
 //! to [`serve`], so every handler is testable natively with the rusqlite stores.
 #![warn(missing_docs)]
 
+pub mod auth;
 mod context;
 pub mod health;
 pub mod idempotency;
@@ -26,8 +27,8 @@ pub use ids::{RequestId, new_ulid};
 pub use json::{JSON, MAX_BODY_BYTES, from_json_value, json_body, json_response};
 pub use patch::{MERGE_PATCH_JSON, etag, merge_patch, require_if_match};
 pub use problem::{ApiError, FieldError, PROBLEM_JSON, PROBLEM_TYPE_BASE};
-pub use routing::{Handler, Route, Service};
-pub use serve::serve;
+pub use routing::{Access, Handler, Route, Service, Subject};
+pub use serve::{MAX_HEADER_BYTES, MAX_HEADERS, serve};
 
 /// The request type handlers receive: the whole body is already in memory, as Spin gives it.
 pub type Request = http::Request<Vec<u8>>;

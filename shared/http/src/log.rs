@@ -1,5 +1,6 @@
 //! One JSON object per request on stdout, which Spin collects per component.
-//! Never personal data: no query string (it may hold a name), no bodies.
+//! Never personal data: no query string (it may hold a name), no bodies, no tokens;
+//! the actor is an opaque id.
 
 use crate::RequestId;
 use crm_domain::Timestamp;
@@ -13,6 +14,9 @@ pub(crate) struct RequestLog<'a> {
     pub level: &'static str,
     pub component: &'static str,
     pub request_id: &'a RequestId,
+    /// The caller's `sub` (an opaque staff or customer id), when authenticated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<&'a str>,
     pub method: &'a str,
     /// The matched route pattern (ids stay out of it), or `null` when nothing matched.
     pub route: Option<&'static str>,

@@ -40,6 +40,15 @@ pub enum ApiError {
         /// What was wrong.
         detail: String,
     },
+    /// 401: no token, or one that fails any check; never says which (`invalid_token`).
+    Unauthorized,
+    /// 403: the caller is known but may not do this.
+    Forbidden {
+        /// Stable machine code (`forbidden`, `permission_not_declared`).
+        code: &'static str,
+        /// What is refused, without revealing what exists.
+        detail: String,
+    },
     /// 404: no such resource (or a path under the prefix that names nothing).
     NotFound(String),
     /// 405: the path exists, the method does not; lists what does.
@@ -61,6 +70,8 @@ pub enum ApiError {
     UnsupportedMediaType(&'static [&'static str]),
     /// 422: well-formed but invalid values, one entry per field.
     Validation(Vec<FieldError>),
+    /// 431: too many request headers, or too large.
+    HeadersTooLarge(String),
     /// 428: a precondition header (`If-Match`) is required.
     PreconditionRequired(&'static str),
     /// 503: try again after the given seconds (e.g. the database is busy).
@@ -95,6 +106,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
@@ -111,7 +125,11 @@ impl ApiError {
     /// The stable machine code in the problem body.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::BadRequest { code, .. }
+            | ApiError::Conflict { code, .. }
+            | ApiError::Forbidden { code, .. } => code,
+            ApiError::Unauthorized => "invalid_token",
+            ApiError::HeadersTooLarge(_) => "headers_too_large",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::PreconditionFailed(_) => "precondition_failed",
@@ -127,6 +145,9 @@ impl ApiError {
     fn title(&self) -> &'static str {
         match self {
             ApiError::BadRequest { .. } => "Request is malformed",
+            ApiError::Unauthorized => "Authentication required",
+            ApiError::Forbidden { .. } => "Forbidden",
+            ApiError::HeadersTooLarge(_) => "Request headers too large",
             ApiError::NotFound(_) => "Resource not found",
             ApiError::MethodNotAllowed(_) => "Method not allowed",
             ApiError::Conflict { .. } => "Request conflicts with the current state",
@@ -144,6 +165,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest { detail, .. }
             | ApiError::NotFound(detail)
+            | ApiError::Forbidden { detail, .. }
+            | ApiError::HeadersTooLarge(detail)
             | ApiError::Conflict { detail, .. }
             | ApiError::PreconditionFailed(detail)
             | ApiError::Unavailable { detail, .. } => detail.clone(),
@@ -155,6 +178,7 @@ impl ApiError {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            ApiError::Unauthorized => "a valid bearer token is required".into(),
             ApiError::PayloadTooLarge(limit) => format!("the body must be at most {limit} bytes"),
             ApiError::UnsupportedMediaType(accepted) => {
                 format!("content-type must be {}", accepted.join(" or "))
@@ -207,6 +231,9 @@ impl ApiError {
                 if let Ok(value) = HeaderValue::from_str(&list) {
                     headers.insert(header::ALLOW, value);
                 }
+            }
+            ApiError::Unauthorized => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             ApiError::Unavailable {
                 retry_after_secs, ..

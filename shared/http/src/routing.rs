@@ -3,12 +3,42 @@
 //! plain text without an `allow` header, and API.md requires problem+json for both.
 
 use crate::{ApiResult, Ctx};
+use crm_domain::security::Action;
 use http::Method;
 
 /// A request handler: HTTP in the context, a response or an [`crate::ApiError`] out.
 pub type Handler = fn(&Ctx<'_>) -> ApiResult;
 
-/// One endpoint: method, path pattern (`/v1/customers/:id`) and handler.
+/// Who may call a route. A route that declares nothing is [`Access::Undeclared`] and
+/// refused to everyone (403 `permission_not_declared`): forgetting fails closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Nobody: the route forgot to declare its action.
+    Undeclared,
+    /// Anyone, without a token (health only).
+    Anonymous,
+    /// A caller whose roles the permission table allows to perform this action.
+    Action(Action),
+}
+
+/// Where a route finds the customer whose data it touches: checked against `sub` for
+/// a `customer` token before the handler runs, and written to the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// No one customer's data (catalogues, rules, lists, aggregates).
+    None,
+    /// The path parameter of this name.
+    Path(&'static str),
+    /// The query parameter of this name.
+    Query(&'static str),
+    /// The top-level member of the JSON body of this name.
+    Body(&'static str),
+    /// Known only once the handler loaded the resource: the handler calls
+    /// [`Ctx::reach`], and a `customer` caller is refused if it did not.
+    Resource,
+}
+
+/// One endpoint: method, path pattern (`/v1/customers/:id`), handler, and who may call it.
 #[derive(Clone)]
 pub struct Route {
     /// The HTTP method.
@@ -17,16 +47,22 @@ pub struct Route {
     pub pattern: &'static str,
     /// The handler.
     pub handler: Handler,
+    /// Who may call it.
+    pub access: Access,
+    /// Whose data it touches.
+    pub subject: Subject,
 }
 
 macro_rules! route_constructor {
     ($name:ident, $method:ident) => {
-        #[doc = concat!("A `", stringify!($method), "` route.")]
+        #[doc = concat!("A `", stringify!($method), "` route; declare its action with [`Route::requires`].")]
         pub const fn $name(pattern: &'static str, handler: Handler) -> Route {
             Route {
                 method: Method::$method,
                 pattern,
                 handler,
+                access: Access::Undeclared,
+                subject: Subject::None,
             }
         }
     };
@@ -38,6 +74,42 @@ impl Route {
     route_constructor!(put, PUT);
     route_constructor!(patch, PATCH);
     route_constructor!(delete, DELETE);
+
+    /// This route performs `action`; the permission table decides who may.
+    pub const fn requires(mut self, action: Action) -> Route {
+        self.access = Access::Action(action);
+        self
+    }
+
+    /// This route needs no token (health checks only).
+    pub const fn anonymous(mut self) -> Route {
+        self.access = Access::Anonymous;
+        self
+    }
+
+    /// The customer is the path parameter `name`.
+    pub const fn customer_in_path(mut self, name: &'static str) -> Route {
+        self.subject = Subject::Path(name);
+        self
+    }
+
+    /// The customer is the query parameter `name`.
+    pub const fn customer_in_query(mut self, name: &'static str) -> Route {
+        self.subject = Subject::Query(name);
+        self
+    }
+
+    /// The customer is the body member `name`.
+    pub const fn customer_in_body(mut self, name: &'static str) -> Route {
+        self.subject = Subject::Body(name);
+        self
+    }
+
+    /// The customer is known once the handler loaded the resource ([`Ctx::reach`]).
+    pub const fn customer_of_resource(mut self) -> Route {
+        self.subject = Subject::Resource;
+        self
+    }
 }
 
 /// A component: its name and version for health and logs, and its routes.

@@ -34,12 +34,14 @@
 //! survives a power cut. Remote libSQL ignores the pragma, which is harmless.
 #![warn(missing_docs)]
 
+pub mod audit;
 mod error;
 pub mod migrations;
 pub mod read;
 mod rows;
 pub mod schema;
 mod stores;
+mod variables;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
@@ -50,6 +52,7 @@ pub use error::StoreError;
 pub use migrations::Migration;
 pub use rows::{Row, Rows, Value};
 pub use stores::Stores;
+pub use variables::{MapVariables, Variables};
 
 /// A connection to the app's SQL database (`default`).
 pub trait Database {

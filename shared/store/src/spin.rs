@@ -1,8 +1,9 @@
 //! The Spin adapter: `fermyon:spin/sqlite@2.0.0` and `fermyon:spin/key-value@2.0.0`
 //! through spin-sdk, the interfaces every Spin 3.x and 4.x host provides.
 
+use crate::Variables;
 use crate::{Database, KeyValue, Rows, StoreError, Stores, Value};
-use spin_sdk::{key_value, sqlite};
+use spin_sdk::{key_value, sqlite, variables};
 
 /// The label both stores have in `spin.toml`.
 const DEFAULT: &str = "default";
@@ -103,10 +104,22 @@ fn from_kv_error(e: key_value::Error) -> StoreError {
     }
 }
 
-/// The component's stores: Spin's `default` database and key-value store.
+/// The component's variables (`[component.x.variables]` in `spin.toml`).
+pub struct SpinVariables;
+
+impl Variables for SpinVariables {
+    fn get(&self, name: &str) -> Option<String> {
+        // Undefined and invalid names alike mean "not configured": the caller fails closed.
+        variables::get(name).ok()
+    }
+}
+
+/// The component's stores: Spin's `default` database and key-value store, and its
+/// variables.
 pub fn stores() -> Stores {
     Stores::new(
         Box::new(|| Ok(Box::new(SpinDatabase::open_default()?))),
         Box::new(|| Ok(Box::new(SpinKeyValue::open_default()?))),
     )
+    .with_variables(Box::new(SpinVariables))
 }

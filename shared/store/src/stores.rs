@@ -1,7 +1,7 @@
 //! Lazy access to the request's stores: a handler that never touches the database
 //! never pays for opening it, and the first one to touch it applies pending migrations.
 
-use crate::{Database, KeyValue, StoreError, migrations};
+use crate::{Database, KeyValue, MapVariables, StoreError, Variables, migrations};
 use std::cell::OnceCell;
 
 type Opener<T> = Box<dyn Fn() -> Result<Box<T>, StoreError>>;
@@ -12,6 +12,7 @@ pub struct Stores {
     open_key_value: Opener<dyn KeyValue>,
     database: OnceCell<(Box<dyn Database>, i64)>,
     key_value: OnceCell<Box<dyn KeyValue>>,
+    variables: Box<dyn Variables>,
 }
 
 impl Stores {
@@ -22,7 +23,19 @@ impl Stores {
             open_key_value,
             database: OnceCell::new(),
             key_value: OnceCell::new(),
+            variables: Box::new(MapVariables::default()),
         }
+    }
+
+    /// These stores with `variables` as the component's configuration.
+    pub fn with_variables(mut self, variables: Box<dyn Variables>) -> Self {
+        self.variables = variables;
+        self
+    }
+
+    /// The component's configuration (Spin variables).
+    pub fn variables(&self) -> &dyn Variables {
+        self.variables.as_ref()
     }
 
     /// The SQL database, migrated to the latest schema.

@@ -5,6 +5,10 @@
 //! Modelled on Spin's own test harness (`tests/testing-framework`): black box, own
 //! state dir, real port. Tests build nothing; `scripts/test` builds the components
 //! first, and a missing `.wasm` fails with the command to run.
+//!
+//! The app is configured with the development keys of `crm-token`, and every request
+//! carries an admin's token (`dev-admin`) unless it names its own `authorization`
+//! header or goes through [`TestApp::anonymous`] / [`TestApp::as_user`].
 
 use crm_host::{Host, HostConfig, RunningHost, VariableEnv};
 use std::collections::BTreeMap;
@@ -24,6 +28,38 @@ pub struct TestApp {
     state: tempfile::TempDir,
     variables: BTreeMap<String, String>,
     meter_fuel: bool,
+    manifest: PathBuf,
+    authorization: String,
+}
+
+/// The `sub` of the token every [`TestApp`] request carries by default.
+pub const DEFAULT_SUB: &str = "dev-admin";
+
+/// The development configuration, overridden by `variables`.
+fn with_dev_keys(variables: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut map: BTreeMap<String, String> = crm_token::dev_variables()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    for (k, v) in variables {
+        map.insert((*k).to_owned(), (*v).to_owned());
+    }
+    map
+}
+
+fn default_authorization() -> String {
+    // A day, so a slow suite never sees it expire.
+    let claims = crm_token::claims(
+        DEFAULT_SUB,
+        &["admin"],
+        crm_token::DEV_ISSUER,
+        crm_token::DEV_AUDIENCE,
+        86_400,
+    );
+    format!(
+        "Bearer {}",
+        crm_token::hs256(&claims, crm_token::DEV_SECRET.as_bytes())
+    )
 }
 
 impl TestApp {
@@ -32,21 +68,47 @@ impl TestApp {
         TestApp::spawn_with(&[])
     }
 
-    /// Starts it with `SPIN_VARIABLE_*` values (names as environment variables).
+    /// Starts it with `SPIN_VARIABLE_*` values (names as environment variables) over
+    /// the development keys.
     pub fn spawn_with(variables: &[(&str, &str)]) -> TestApp {
-        let state = tempfile::tempdir().expect("temp state dir");
-        let variables = variables
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        TestApp::spawn_manifest(&repo_root().join("spin.toml"), variables)
+    }
+
+    /// Starts the app of another manifest (a fixture) with the development keys.
+    pub fn spawn_manifest(manifest: &Path, variables: &[(&str, &str)]) -> TestApp {
         let mut app = TestApp {
             host: None,
-            state,
-            variables,
+            state: tempfile::tempdir().expect("temp state dir"),
+            variables: with_dev_keys(variables),
             meter_fuel: false,
+            manifest: manifest.to_path_buf(),
+            authorization: default_authorization(),
         };
         app.start();
         app
+    }
+
+    /// Starts the host with exactly these `SPIN_VARIABLE_*` values, without the
+    /// development keys: for checking that a missing required variable stops it.
+    pub fn try_spawn_bare(variables: &[(&str, &str)]) -> Result<TestApp, String> {
+        let mut app = TestApp {
+            host: None,
+            state: tempfile::tempdir().expect("temp state dir"),
+            variables: variables
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            meter_fuel: false,
+            manifest: repo_root().join("spin.toml"),
+            authorization: default_authorization(),
+        };
+        match Host::start(app.config()) {
+            Ok(host) => {
+                app.host = Some(host);
+                Ok(app)
+            }
+            Err(e) => Err(format!("{e:#}")),
+        }
     }
 
     /// Starts the app with fuel metering on (see `crm_host::fuel`).
@@ -54,8 +116,10 @@ impl TestApp {
         let mut app = TestApp {
             host: None,
             state: tempfile::tempdir().expect("temp state dir"),
-            variables: BTreeMap::new(),
+            variables: with_dev_keys(&[]),
             meter_fuel: true,
+            manifest: repo_root().join("spin.toml"),
+            authorization: default_authorization(),
         };
         app.start();
         app
@@ -69,14 +133,17 @@ impl TestApp {
             .expect("the app was started with spawn_metered")
     }
 
-    fn start(&mut self) {
-        let manifest = repo_root().join("spin.toml");
-        let mut config = HostConfig::new(&manifest);
+    fn config(&self) -> HostConfig {
+        let mut config = HostConfig::new(&self.manifest);
         config.listen = "127.0.0.1:0".parse().expect("loopback address");
         config.state_dir = Some(self.state.path().to_path_buf());
         config.variable_env = VariableEnv::Map(self.variables.clone());
         config.meter_fuel = self.meter_fuel;
-        match Host::start(config) {
+        config
+    }
+
+    fn start(&mut self) {
+        match Host::start(self.config()) {
             Ok(host) => self.host = Some(host),
             Err(e) => panic!(
                 "the host did not start: {e:#}\n(build the components first: \
@@ -147,7 +214,8 @@ impl TestApp {
         self.request("PUT", path, Some(body.to_string().as_bytes()), &all)
     }
 
-    /// Any request. `content-length` is added when there is a body.
+    /// Any request, with the default admin token unless `headers` name an
+    /// `authorization` of their own. `content-length` is added when there is a body.
     pub fn request(
         &self,
         method: &str,
@@ -155,7 +223,100 @@ impl TestApp {
         body: Option<&[u8]>,
         headers: &[(&str, &str)],
     ) -> TestResponse {
-        send(self.addr(), method, path, body, headers)
+        self.request_as(Some(&self.authorization), method, path, body, headers)
+    }
+
+    /// Any request with this `authorization` header value, or none at all.
+    pub fn request_as(
+        &self,
+        authorization: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let explicit = headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if let (Some(authorization), false) = (authorization, explicit) {
+            all.push(("authorization", authorization));
+        }
+        send(self.addr(), method, path, body, &all)
+    }
+
+    /// Requests as `sub` with `roles`, under the development keys.
+    pub fn as_user(&self, sub: &str, roles: &[&str]) -> Caller<'_> {
+        self.with_token(&crm_token::dev_token(sub, roles))
+    }
+
+    /// Requests carrying `Bearer token`.
+    pub fn with_token(&self, token: &str) -> Caller<'_> {
+        Caller {
+            app: self,
+            authorization: Some(format!("Bearer {token}")),
+        }
+    }
+
+    /// Requests without any `authorization` header.
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller {
+            app: self,
+            authorization: None,
+        }
+    }
+}
+
+/// Requests to a [`TestApp`] as one caller.
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    authorization: Option<String>,
+}
+
+impl Caller<'_> {
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> TestResponse {
+        self.request("GET", path, None, &[])
+    }
+
+    /// `POST path` with a JSON body and extra headers.
+    pub fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        self.json("POST", path, body, headers)
+    }
+
+    /// `method path` with a JSON body (`content-type` from `headers` if they name one).
+    pub fn json(
+        &self,
+        method: &str,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut all = headers.to_vec();
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            all.push(("content-type", "application/json"));
+        }
+        self.request(method, path, Some(body.to_string().as_bytes()), &all)
+    }
+
+    /// Any request.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        self.app
+            .request_as(self.authorization.as_deref(), method, path, body, headers)
     }
 }
 

@@ -167,11 +167,15 @@ fn a_referral_is_reviewed_approved_by_another_underwriter_and_accepted() {
     .assert_problem(409, "transition_not_allowed");
     assert_eq!(illegal["allowed"], json!(["approved", "declined"]));
 
-    let approved = transition(
-        &app,
-        id,
-        "\"2\"",
-        json!({"to": "approved", "actor": "uw-ben", "note": "income verified by payslips"}),
+    // Four eyes compares token identities: the approval comes from uw-ben's own token.
+    let ben = format!(
+        "Bearer {}",
+        crm_token::dev_token("uw-ben", &["underwriter"])
+    );
+    let approved = app.post_json(
+        &format!("/v1/loans/applications/{id}/transitions"),
+        &json!({"to": "approved", "actor": "uw-ben", "note": "income verified by payslips"}),
+        &[("if-match", "\"2\""), ("authorization", &ben)],
     );
     assert_eq!(approved.status, 200, "{}", approved.text());
     assert!(approved.json()["offer"]["expiresAt"].is_string());

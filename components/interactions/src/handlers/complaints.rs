@@ -98,6 +98,7 @@ pub fn get(ctx: &Ctx<'_>) -> ApiResult {
     let id = path_id(ctx)?;
     let db = ctx.db()?;
     let case = repo::get(db, &id)?.ok_or_else(not_found)?;
+    ctx.reach(&case.customer_id)?;
     case_response(db, &case, ctx.now)
 }
 
@@ -137,6 +138,7 @@ pub fn transition(ctx: &Ctx<'_>) -> ApiResult {
     }
     let work = |db: &dyn Database| -> ApiResult {
         let case = repo::get(db, &id)?.ok_or_else(not_found)?;
+        ctx.reach(&case.customer_id)?;
         require_if_match(ctx, case.version)?;
         let next = case.state.apply(&t, ctx.now).map_err(|e| illegal(&e))?;
         if case.version >= MAX_HISTORY {

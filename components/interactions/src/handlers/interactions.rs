@@ -8,6 +8,7 @@ use crm_domain::id::{ComplaintId, CustomerId};
 use crm_domain::interaction::{
     Channel, InteractionDraft, InteractionId, InteractionType, case_rule,
 };
+use crm_domain::security::Action;
 use crm_http::{ApiError, ApiResult, Ctx, idempotency, json_response, new_ulid};
 use crm_store::Database;
 use http::StatusCode;
@@ -101,6 +102,11 @@ pub fn get(ctx: &Ctx<'_>) -> ApiResult {
         .ok_or_else(not_found)?;
     let db = ctx.db()?;
     let row = repo::get(db, id)?.ok_or_else(not_found)?;
+    ctx.reach(&row.customer_id)?;
+    // Without the right, a confidential contact does not exist for the caller.
+    if row.confidential && !ctx.may(Action::InteractionConfidential) {
+        return Err(not_found());
+    }
     let redacted = is_erased(db, &row.customer_id)?;
     json_response(StatusCode::OK, &view(&row, redacted))
 }
@@ -139,7 +145,8 @@ pub fn timeline(ctx: &Ctx<'_>) -> ApiResult {
         after,
         limit: limit.get(),
     };
-    let (page, more) = repo::timeline(db, &query)?;
+    let confidential = ctx.may(Action::InteractionConfidential);
+    let (page, more) = repo::timeline_seen_by(db, &query, confidential)?;
     let next = match (more, page.last()) {
         (true, Some(last)) => Some(cursor_after(last.occurred_at, &last.id)),
         _ => None,

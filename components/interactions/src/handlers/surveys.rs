@@ -74,6 +74,7 @@ pub fn get(ctx: &Ctx<'_>) -> ApiResult {
         .ok_or_else(not_found)?;
     let db = ctx.db()?;
     let row = repo::get(db, id)?.ok_or_else(not_found)?;
+    ctx.reach(&row.customer_id)?;
     let redacted = is_erased(db, &row.customer_id)?;
     json_response(StatusCode::OK, &view(&row, redacted))
 }

@@ -170,8 +170,21 @@ pub fn timeline(
     db: &dyn Database,
     q: &Timeline,
 ) -> Result<(Vec<InteractionRow>, bool), StoreError> {
+    timeline_seen_by(db, q, true)
+}
+
+/// [`timeline`] as a caller sees it: confidential contacts only with `include_confidential`
+/// (the caller's right to see them).
+pub fn timeline_seen_by(
+    db: &dyn Database,
+    q: &Timeline,
+    include_confidential: bool,
+) -> Result<(Vec<InteractionRow>, bool), StoreError> {
     let mut sql = format!("SELECT {COLUMNS} FROM interactions i WHERE i.customer_id = ?");
     let mut params = vec![Value::from(q.customer_id.clone())];
+    if !include_confidential {
+        sql.push_str(" AND i.confidential = 0");
+    }
     if let Some(channel) = q.channel {
         sql.push_str(" AND i.channel = ?");
         params.push(Value::from(channel.as_str()));

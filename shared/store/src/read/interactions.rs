@@ -137,23 +137,27 @@ const RECENT_CONTACTS: &str = "SELECT i.id, i.occurred_at, i.channel, i.directio
         i.sentiment, i.agent_id, i.confidential, i.corrects_id, i.complaint_id
     FROM interactions i
     WHERE i.customer_id = ?1
+      AND (?3 = 1 OR i.confidential = 0)
       AND NOT EXISTS (SELECT 1 FROM interactions x WHERE x.corrects_id = i.id)
     ORDER BY i.occurred_at DESC, i.id DESC
     LIMIT ?2";
 
 /// The latest contacts of `customer_id`, newest first (the timeline's order), at most
 /// `limit` (capped at [`MAX_RECENT`]). A contact a later one corrects is left out: the
-/// correction, which is listed, carries what really happened.
+/// correction, which is listed, carries what really happened. Confidential contacts
+/// are left out unless `include_confidential` (the caller's right to see them).
 pub fn recent_contacts(
     db: &dyn Database,
     customer_id: &str,
     limit: i64,
+    include_confidential: bool,
 ) -> Result<Vec<ContactSummary>, StoreError> {
     let rows = db.execute(
         RECENT_CONTACTS,
         &[
             Value::from(customer_id),
             Value::Integer(limit.clamp(0, MAX_RECENT)),
+            Value::from(include_confidential),
         ],
     )?;
     rows.iter()

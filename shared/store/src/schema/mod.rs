@@ -1,6 +1,7 @@
 //! Every service's migrations. Each file belongs to the service it names; only that
 //! service's code writes the tables created there (others read them via read models).
 
+pub mod audit;
 pub mod customers;
 pub mod interactions;
 pub mod loans;
@@ -18,4 +19,5 @@ pub const ALL: &[&[Migration]] = &[
     loyalty::MIGRATIONS,
     loans::MIGRATIONS,
     recommendations::MIGRATIONS,
+    audit::MIGRATIONS,
 ];

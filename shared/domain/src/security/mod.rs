@@ -1,0 +1,82 @@
+//! Who may do what: the roles a token can carry, every action an endpoint performs,
+//! the one permission table (action × role), and which customer fields each role may
+//! see. Plain data and rules, decided here once; `crm-http` enforces them at the edge.
+
+mod fields;
+mod permissions;
+
+pub use fields::{CUSTOMER_FIELDS, Visibility, customer_field};
+pub use permissions::{Audit, PERMISSIONS, allows, roles_for};
+
+use crate::closed_enum;
+
+closed_enum!(
+    /// A role a caller's token carries (`roles` claim). Unknown names in a token are ignored.
+    Role {
+        Teller = "teller",
+        CallCentre = "call_centre",
+        RelationshipManager = "relationship_manager",
+        Underwriter = "underwriter",
+        Marketing = "marketing",
+        RiskOfficer = "risk_officer",
+        Auditor = "auditor",
+        Admin = "admin",
+        /// A channel app acting for the logged-in customer: only that customer's data.
+        Customer = "customer",
+    }
+);
+
+closed_enum!(
+    /// Everything an endpoint does, plus a few rights checked inside a handler
+    /// (`interaction.confidential`, `loan.decide`). Each route declares one.
+    Action {
+        CustomerCreate = "customer.create",
+        CustomerList = "customer.list",
+        CustomerSummary = "customer.summary",
+        CustomerRead = "customer.read",
+        CustomerUpdate = "customer.update",
+        CustomerErase = "customer.erase",
+        CustomerView360 = "customer.view360",
+        AuditRead = "audit.read",
+        AuditVerify = "audit.verify",
+        InteractionCreate = "interaction.create",
+        InteractionTimeline = "interaction.timeline",
+        InteractionRead = "interaction.read",
+        /// The right to see confidential interactions at all (timeline, read, 360 view).
+        InteractionConfidential = "interaction.confidential",
+        ComplaintList = "complaint.list",
+        ComplaintRead = "complaint.read",
+        ComplaintTransition = "complaint.transition",
+        SurveyCreate = "survey.create",
+        SurveyRead = "survey.read",
+        SurveySummary = "survey.summary",
+        LoyaltyAccountRead = "loyalty.account.read",
+        LoyaltyReconcile = "loyalty.reconcile",
+        LoyaltyEarn = "loyalty.earn",
+        LoyaltyRedeem = "loyalty.redeem",
+        LoyaltyAdjust = "loyalty.adjust",
+        LoyaltyEntryRead = "loyalty.entry.read",
+        LoyaltyReverse = "loyalty.reverse",
+        LoyaltyRulesRead = "loyalty.rules.read",
+        LoyaltyRulesWrite = "loyalty.rules.write",
+        LoyaltyExpiryRun = "loyalty.expiry.run",
+        LoanQuote = "loan.quote",
+        LoanPolicyRead = "loan.policy.read",
+        LoanPolicyWrite = "loan.policy.write",
+        LoanApply = "loan.apply",
+        LoanList = "loan.list",
+        LoanRead = "loan.read",
+        LoanTransition = "loan.transition",
+        /// The right to move an application to `approved` or `declined`.
+        LoanDecide = "loan.decide",
+        LoanReplay = "loan.replay",
+        OfferRead = "offer.read",
+        OfferFeedback = "offer.feedback",
+        CatalogueRead = "catalogue.read",
+        CatalogueWrite = "catalogue.write",
+        OfferStats = "offer.stats",
+    }
+);
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,109 @@
+//! The permission table: for every action, the roles that may perform it and whether
+//! performing it leaves an audit record. Deny by default: an action or role not listed
+//! is refused. Documented in `docs/security.md`.
+
+use super::{Action, Role};
+
+/// Whether performing an action appends an audit record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audit {
+    /// Nothing recorded: reads of lists, aggregates, catalogues and rules.
+    No,
+    /// A read of one customer's personal data (profile, 360 view, timeline…).
+    Read,
+    /// Any change.
+    Write,
+}
+
+use Role::{
+    Admin as AD, Auditor as A, CallCentre as C, Customer as CU, Marketing as M,
+    RelationshipManager as RM, RiskOfficer as R, Teller as T, Underwriter as U,
+};
+
+const EVERY_STAFF_ROLE: &[Role] = &[T, C, RM, U, M, R, A, AD];
+const EVERYONE: &[Role] = &[T, C, RM, U, M, R, A, AD, CU];
+
+/// The table itself: action, the roles allowed, and what is audited.
+pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
+    (Action::CustomerCreate, &[T, RM, AD], Audit::Write),
+    (Action::CustomerList, EVERY_STAFF_ROLE, Audit::No),
+    (Action::CustomerSummary, &[RM, M, R, A, AD], Audit::No),
+    (Action::CustomerRead, EVERYONE, Audit::Read),
+    (Action::CustomerUpdate, &[T, C, RM, AD], Audit::Write),
+    (Action::CustomerErase, &[AD], Audit::Write),
+    (
+        Action::CustomerView360,
+        &[T, C, RM, U, R, A, AD],
+        Audit::Read,
+    ),
+    (Action::AuditRead, &[A], Audit::Read),
+    (Action::AuditVerify, &[A, AD], Audit::No),
+    (Action::InteractionCreate, &[T, C, RM, AD], Audit::Write),
+    (
+        Action::InteractionTimeline,
+        &[T, C, RM, R, A, AD, CU],
+        Audit::Read,
+    ),
+    (Action::InteractionRead, &[T, C, RM, R, A, AD], Audit::Read),
+    (Action::InteractionConfidential, &[RM, A, AD], Audit::No),
+    (Action::ComplaintList, &[C, RM, R, A, AD], Audit::No),
+    (Action::ComplaintRead, &[T, C, RM, R, A, AD], Audit::Read),
+    (Action::ComplaintTransition, &[C, RM, R, AD], Audit::Write),
+    (Action::SurveyCreate, &[T, C, RM, AD, CU], Audit::Write),
+    (Action::SurveyRead, &[C, RM, M, R, A, AD], Audit::Read),
+    (Action::SurveySummary, &[RM, M, R, A, AD], Audit::No),
+    (
+        Action::LoyaltyAccountRead,
+        &[T, C, RM, M, A, AD, CU],
+        Audit::Read,
+    ),
+    (Action::LoyaltyReconcile, &[R, A, AD], Audit::Read),
+    (Action::LoyaltyEarn, &[T, C, RM, AD], Audit::Write),
+    (Action::LoyaltyRedeem, &[T, C, RM, AD, CU], Audit::Write),
+    (Action::LoyaltyAdjust, &[C, RM, AD], Audit::Write),
+    (Action::LoyaltyEntryRead, &[T, C, RM, R, A, AD], Audit::Read),
+    (Action::LoyaltyReverse, &[C, RM, R, AD], Audit::Write),
+    (Action::LoyaltyRulesRead, EVERYONE, Audit::No),
+    (Action::LoyaltyRulesWrite, &[M, AD], Audit::Write),
+    (Action::LoyaltyExpiryRun, &[AD], Audit::Write),
+    (Action::LoanQuote, &[T, C, RM, U, AD, CU], Audit::No),
+    (Action::LoanPolicyRead, EVERY_STAFF_ROLE, Audit::No),
+    (Action::LoanPolicyWrite, &[R, AD], Audit::Write),
+    (Action::LoanApply, &[T, C, RM, U, AD, CU], Audit::Write),
+    (Action::LoanList, &[T, C, RM, U, R, A, AD], Audit::No),
+    (Action::LoanRead, &[T, C, RM, U, R, A, AD, CU], Audit::Read),
+    (
+        Action::LoanTransition,
+        &[T, C, RM, U, R, AD, CU],
+        Audit::Write,
+    ),
+    (Action::LoanDecide, &[U, R, AD], Audit::No),
+    (Action::LoanReplay, &[U, R, A, AD], Audit::Read),
+    (Action::OfferRead, &[T, C, RM, M, A, AD, CU], Audit::Read),
+    (Action::OfferFeedback, &[T, C, RM, AD, CU], Audit::Write),
+    (Action::CatalogueRead, EVERYONE, Audit::No),
+    (Action::CatalogueWrite, &[M, AD], Audit::Write),
+    (Action::OfferStats, &[RM, M, R, A, AD], Audit::No),
+];
+
+fn row(action: Action) -> Option<&'static (Action, &'static [Role], Audit)> {
+    PERMISSIONS.iter().find(|(a, _, _)| *a == action)
+}
+
+/// The roles that may perform `action` (none when the table forgets it: deny by default).
+pub fn roles_for(action: Action) -> &'static [Role] {
+    row(action).map_or(&[], |(_, roles, _)| roles)
+}
+
+/// Whether any of `roles` may perform `action`.
+pub fn allows(roles: &[Role], action: Action) -> bool {
+    let allowed = roles_for(action);
+    roles.iter().any(|r| allowed.contains(r))
+}
+
+impl Action {
+    /// What performing this action leaves in the audit trail.
+    pub fn audit(self) -> Audit {
+        row(self).map_or(Audit::Write, |(_, _, audit)| *audit)
+    }
+}

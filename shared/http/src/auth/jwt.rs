@@ -1,0 +1,256 @@
+//! JSON Web Token verification (RFC 7519, 7515) for the two algorithms we accept:
+//! HS256 with the shared secret and EdDSA (Ed25519) with the configured public key.
+//! The key decides the algorithm, never the token: an HS256 token is checked only
+//! against the secret, an EdDSA token only against the public key, and anything else
+//! (`none`, `RS256`, `ES256`, a header with `crit`) is refused, so neither `alg: none`
+//! nor algorithm confusion can pass.
+
+use crm_domain::security::Role;
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+/// Longest token accepted, in bytes; a larger one is refused before any decoding.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// Clock skew tolerated on `exp` and `nbf`, in seconds.
+pub const LEEWAY_SECS: i64 = 60;
+/// Shortest HS256 secret accepted (RFC 7518 §3.2: at least the hash size).
+pub const MIN_SECRET_BYTES: usize = 32;
+/// Longest `sub` accepted.
+pub const MAX_SUB_CHARS: usize = 128;
+
+/// What verifies a token, from the component's variables.
+#[derive(Clone)]
+pub struct Keys {
+    /// The HS256 shared secret.
+    pub hs256_secret: Option<Vec<u8>>,
+    /// The Ed25519 public key.
+    pub ed25519: Option<ed25519_compact::PublicKey>,
+    /// The only `iss` accepted.
+    pub issuer: String,
+    /// The `aud` a token must name.
+    pub audience: String,
+}
+
+/// The claims a verified token gives us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims {
+    /// Staff id, or the customer id for role `customer`.
+    pub sub: String,
+    /// The known roles it carries (unknown names dropped).
+    pub roles: Vec<Role>,
+    /// The branch, when the token names one.
+    pub branch: Option<String>,
+}
+
+/// Why a token was refused: logged, never answered (the caller sees `invalid_token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Not three base64url parts of JSON, or too large.
+    Malformed,
+    /// An algorithm we do not accept, or one whose key is not configured.
+    Algorithm,
+    /// The signature does not verify.
+    Signature,
+    /// `exp` is missing or past (beyond the leeway).
+    Expired,
+    /// `nbf` is in the future (beyond the leeway).
+    NotYetValid,
+    /// `iss` is not ours.
+    Issuer,
+    /// `aud` does not name us.
+    Audience,
+    /// `sub` missing, empty or too long.
+    Subject,
+    /// No role we know.
+    Roles,
+}
+
+impl Refused {
+    /// A short name for the log line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refused::Malformed => "malformed",
+            Refused::Algorithm => "algorithm",
+            Refused::Signature => "signature",
+            Refused::Expired => "expired",
+            Refused::NotYetValid => "not_yet_valid",
+            Refused::Issuer => "issuer",
+            Refused::Audience => "audience",
+            Refused::Subject => "subject",
+            Refused::Roles => "roles",
+        }
+    }
+}
+
+/// Decodes unpadded base64url (RFC 4648 §5), as JWS uses.
+pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    decode_base64(text.as_bytes(), |c| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'-' => Some(62),
+        b'_' => Some(63),
+        _ => None,
+    })
+}
+
+/// Decodes standard base64 with optional padding (PEM bodies).
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    decode_base64(text.trim_end_matches('=').as_bytes(), |c| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    })
+}
+
+fn decode_base64(input: &[u8], value: impl Fn(u8) -> Option<u8>) -> Option<Vec<u8>> {
+    if input.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(input.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in input {
+        acc = (acc << 6) | u32::from(value(c)?);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// The DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): the 32 key bytes follow.
+const ED25519_SPKI_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+
+/// Parses an Ed25519 public key in PEM (`-----BEGIN PUBLIC KEY-----`), tolerating
+/// literal `\n` escapes (a key pasted into one environment variable line).
+pub fn ed25519_from_pem(pem: &str) -> Option<ed25519_compact::PublicKey> {
+    let body: String = pem
+        .replace("\\n", "\n")
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+        .collect();
+    let der = base64_decode(&body)?;
+    let key = der.strip_prefix(&ED25519_SPKI_PREFIX[..])?;
+    ed25519_compact::PublicKey::from_slice(key).ok()
+}
+
+/// Verifies `token` with `keys` at `now` (Unix seconds) and returns its claims.
+pub fn verify(token: &str, keys: &Keys, now: i64) -> Result<Claims, Refused> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Refused::Malformed);
+    }
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Refused::Malformed);
+    };
+    let header_json = json_part(header)?;
+    let signature = base64url_decode(signature).ok_or(Refused::Malformed)?;
+    let signed = &token[..header.len() + 1 + payload.len()];
+    if header_json.get("crit").is_some() {
+        return Err(Refused::Algorithm);
+    }
+    match header_json.get("alg").and_then(Value::as_str) {
+        Some("HS256") => {
+            let secret = keys.hs256_secret.as_deref().ok_or(Refused::Algorithm)?;
+            let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| Refused::Algorithm)?;
+            mac.update(signed.as_bytes());
+            // `verify_slice` compares in constant time.
+            mac.verify_slice(&signature)
+                .map_err(|_| Refused::Signature)?;
+        }
+        Some("EdDSA") => {
+            let key = keys.ed25519.as_ref().ok_or(Refused::Algorithm)?;
+            let signature = ed25519_compact::Signature::from_slice(&signature)
+                .map_err(|_| Refused::Signature)?;
+            key.verify(signed.as_bytes(), &signature)
+                .map_err(|_| Refused::Signature)?;
+        }
+        _ => return Err(Refused::Algorithm),
+    }
+    // Only a signed payload is parsed beyond its header.
+    let claims = json_part(payload)?;
+    check_claims(&claims, keys, now)
+}
+
+fn json_part(part: &str) -> Result<Value, Refused> {
+    let bytes = base64url_decode(part).ok_or(Refused::Malformed)?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(Refused::Malformed),
+    }
+}
+
+fn numeric_date(claims: &Value, name: &str) -> Result<Option<i64>, Refused> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .as_f64()
+            .filter(|f| f.is_finite())
+            .map(|f| Some(f as i64))
+            .ok_or(Refused::Malformed),
+    }
+}
+
+fn check_claims(claims: &Value, keys: &Keys, now: i64) -> Result<Claims, Refused> {
+    match numeric_date(claims, "exp")? {
+        Some(exp) if now <= exp.saturating_add(LEEWAY_SECS) => {}
+        _ => return Err(Refused::Expired),
+    }
+    if let Some(nbf) = numeric_date(claims, "nbf")?
+        && now < nbf.saturating_sub(LEEWAY_SECS)
+    {
+        return Err(Refused::NotYetValid);
+    }
+    if claims.get("iss").and_then(Value::as_str) != Some(keys.issuer.as_str()) {
+        return Err(Refused::Issuer);
+    }
+    let audience_ok = match claims.get("aud") {
+        Some(Value::String(a)) => *a == keys.audience,
+        Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(&keys.audience)),
+        _ => false,
+    };
+    if !audience_ok {
+        return Err(Refused::Audience);
+    }
+    let sub = match claims.get("sub").and_then(Value::as_str) {
+        Some(s)
+            if !s.trim().is_empty()
+                && s.chars().count() <= MAX_SUB_CHARS
+                && !s.chars().any(char::is_control) =>
+        {
+            s.to_owned()
+        }
+        _ => return Err(Refused::Subject),
+    };
+    let mut roles: Vec<Role> = match claims.get("roles") {
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(Role::parse)
+            .collect(),
+        _ => Vec::new(),
+    };
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() {
+        return Err(Refused::Roles);
+    }
+    let branch = claims
+        .get("branch")
+        .and_then(Value::as_str)
+        .filter(|b| !b.is_empty() && b.chars().count() <= MAX_SUB_CHARS)
+        .map(str::to_owned);
+    Ok(Claims { sub, roles, branch })
+}
