@@ -72,14 +72,17 @@ impl Cursor {
 
     /// Decodes a token from [`Cursor::encode`]; anything else is [`PageError::Cursor`].
     pub fn decode(token: &str) -> Result<Cursor, PageError> {
-        if token.is_empty() || !token.len().is_multiple_of(2) || token.len() > 1024 {
+        // Checked as bytes: slicing the text by byte pairs would panic inside a
+        // multi-byte character, and a panic is an empty 500 under Spin.
+        let digits = token.as_bytes();
+        if digits.is_empty() || !digits.len().is_multiple_of(2) || digits.len() > 1024 {
             return Err(PageError::Cursor);
         }
-        let bytes = (0..token.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&token[i..i + 2], 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .map_err(|_| PageError::Cursor)?;
+        let hex = |d: u8| char::from(d).to_digit(16).ok_or(PageError::Cursor);
+        let bytes = digits
+            .chunks_exact(2)
+            .map(|pair| Ok((hex(pair[0])? * 16 + hex(pair[1])?) as u8))
+            .collect::<Result<Vec<u8>, PageError>>()?;
         String::from_utf8(bytes)
             .map(Cursor)
             .map_err(|_| PageError::Cursor)
@@ -89,6 +92,16 @@ impl Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cursor_with_multi_byte_characters_is_refused_not_a_panic() {
+        for token in ["\u{21941}\u{e5}", "é1", "1é", "0\u{e9}00", "\u{1F600}"] {
+            assert_eq!(Cursor::decode(token), Err(PageError::Cursor), "{token:?}");
+        }
+        let cursor = Cursor::after("cus_01");
+        assert_eq!(Cursor::decode(&cursor.encode()), Ok(cursor));
+        assert_eq!(Cursor::decode("+1"), Err(PageError::Cursor), "no sign");
+    }
 
     #[test]
     fn limit_defaults_and_is_capped() {
