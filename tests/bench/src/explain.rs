@@ -18,11 +18,27 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Whether any line scans a whole table (a `SCAN` not of a subquery's result).
+    /// Whether any line scans a whole stored table: a `SCAN` not of a constant row, a
+    /// table-valued function (`json_each`) or a subquery's or CTE's result.
     pub fn scans_a_table(&self) -> bool {
+        let derived: Vec<&str> = self
+            .lines
+            .iter()
+            .filter_map(|l| {
+                let l = l.trim_start();
+                l.strip_prefix("CO-ROUTINE ")
+                    .or_else(|| l.strip_prefix("MATERIALIZE "))
+            })
+            .collect();
         self.lines.iter().any(|l| {
             let l = l.trim_start();
-            l.starts_with("SCAN ") && !l.starts_with("SCAN CONSTANT ROW")
+            let Some(rest) = l.strip_prefix("SCAN ") else {
+                return false;
+            };
+            let name = rest.split_whitespace().next().unwrap_or_default();
+            !rest.starts_with("CONSTANT ROW")
+                && !rest.contains("VIRTUAL TABLE")
+                && !derived.contains(&name)
         })
     }
 }
@@ -84,6 +100,8 @@ pub struct Subjects<'a> {
     pub timeline_customer: &'a CustomerId,
     /// The customer with the 10,000-entry ledger.
     pub loyalty_customer: &'a CustomerId,
+    /// The customer with 1,000 recent inquiries, ranked against the whole catalogue.
+    pub history_customer: &'a CustomerId,
 }
 
 /// Runs each hot read once through [`Explaining`] and returns its plans.
@@ -153,6 +171,10 @@ pub fn hot_reads(
     .map_err(err)?;
     out.push(("customer.list (copy of search::list)", x.take()));
 
+    crm_recommend::recommend(&x, who.history_customer, now, None, 3)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    out.push(("recommendations", x.take()));
+
     Ok(out)
 }
 
@@ -175,4 +197,36 @@ pub fn render(plans: &[(&str, Vec<Plan>)]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Plan;
+
+    fn plan(lines: &[&str]) -> Plan {
+        Plan {
+            sql: String::new(),
+            lines: lines.iter().map(|l| (*l).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_scan_of_a_stored_table_is_a_scan() {
+        assert!(plan(&["SCAN c USING INDEX sqlite_autoindex_customers_1"]).scans_a_table());
+    }
+
+    #[test]
+    fn searches_json_each_and_cte_results_are_not_table_scans() {
+        assert!(
+            !plan(&[
+                "SEARCH customers USING INDEX sqlite_autoindex_customers_1 (id=?)",
+                "  SCAN h VIRTUAL TABLE INDEX 3:",
+                "CO-ROUTINE latest",
+                "  SEARCH loan_applications USING INDEX loan_applications_by_customer (customer_id=?)",
+                "SCAN latest",
+                "SCAN CONSTANT ROW",
+            ])
+            .scans_a_table()
+        );
+    }
 }

@@ -146,6 +146,24 @@ async fn send(
     Ok(status)
 }
 
+/// Sends one request on a fresh connection and returns its status and headers: for
+/// probing (is the app up yet, what is a resource's etag), not for measuring.
+pub async fn fetch(addr: SocketAddr, spec: &RequestSpec) -> Result<(u16, http::HeaderMap)> {
+    let mut sender = connect(addr).await?;
+    let mut builder = http::Request::builder()
+        .method(spec.method.clone())
+        .uri(&spec.path)
+        .header("host", addr.to_string());
+    for (name, value) in &spec.headers {
+        builder = builder.header(*name, value);
+    }
+    let body = Full::new(Bytes::from(spec.body.clone().unwrap_or_default()));
+    let response = sender.send_request(builder.body(body)?).await?;
+    let (parts, body) = response.into_parts();
+    body.collect().await?;
+    Ok((parts.status.as_u16(), parts.headers))
+}
+
 /// Runs `workload` against `addr` and returns its statistics.
 pub async fn run(addr: SocketAddr, workload: Arc<Workload>, config: RunConfig) -> Result<Stats> {
     let counter = Arc::new(AtomicU64::new(0));

@@ -4,7 +4,8 @@
 //!
 //! Every row is written by the owning service's own repository or ledger function
 //! (`customer_profile::repo::insert`, `interactions::repo::interactions::insert`,
-//! `loyalty::ledger::earn` / `redeem`), so the seeded rows, caches and derived tables
+//! `loyalty::ledger::earn` / `redeem`, `recommendations::repo::insert_product`), so the
+//! seeded rows, caches and derived tables
 //! are exactly what the service would have written; only the idempotency records of
 //! the HTTP layer are absent, which no read consults.
 
@@ -317,6 +318,83 @@ pub fn loyalty_balance(
             .map_err(refused)?;
             have = entry.balance_after;
             i += 1;
+        }
+        anyhow::Ok(())
+    })
+}
+
+/// Grows the recommendation catalogue to `total` products through the component's own
+/// insert (`recommendations::repo::insert_product`, what `PUT …/products/{code}` runs):
+/// variants of the seeded products (`CARD_GOLD_V2`, …) cycling through them, so the
+/// mix of categories, risk levels, age and income limits and loan terms stays the seed
+/// catalogue's. Returns the catalogue's size afterwards.
+pub fn catalogue(db: &NativeDatabase, total: usize, now: Timestamp) -> Result<usize> {
+    let seeded = crm_recommend::load_catalogue(db).map_err(|e| anyhow!("{e}"))?;
+    if seeded.is_empty() {
+        return Ok(0);
+    }
+    let base: Vec<_> = seeded
+        .iter()
+        .filter(|p| !p.code.contains("_V"))
+        .cloned()
+        .collect();
+    let mut have = seeded.len();
+    let mut i = 0;
+    in_transaction(db as &dyn Database, |db| {
+        while have < total {
+            let mut product = base[i % base.len()].clone();
+            let variant = i / base.len() + 2;
+            product.code = format!("{}_V{variant}", product.code);
+            product.name = format!("{} (offer {variant})", product.name);
+            if recommendations::repo::insert_product(db, &product, now)
+                .map_err(|e| anyhow!("seeding product {}: {e}", product.code))?
+                .is_some()
+            {
+                have += 1;
+            }
+            i += 1;
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(have)
+}
+
+/// What the inquiries the recommendation workload's customer made are about: each
+/// names a product category by one of its keywords, so every one counts in scoring.
+const INQUIRY_SUBJECTS: &[&str] = &[
+    "Asked about high-yield savings rates",
+    "Question about a credit card with travel benefits",
+    "Wants to invest in a bond fund",
+    "Asked about home insurance cover",
+    "Enquired about mortgage options for a flat",
+    "Compared term deposit rates",
+    "Asked about a personal loan for a car",
+];
+
+/// Gives `customer` `count` inquiries (type `inquiry`, inbound, one every two hours
+/// backwards from `now`, so 1,000 fit in the 90-day window ranking reads), through the
+/// interactions repository, in one transaction.
+pub fn inquiries(
+    db: &NativeDatabase,
+    customer: &CustomerId,
+    count: u64,
+    now: Timestamp,
+) -> Result<()> {
+    in_transaction(db as &dyn Database, |db| {
+        for i in 0..count {
+            let occurred_at = now.plus_millis(-((i as i64) + 1) * 120 * MINUTE);
+            let mut new = contact(i, *customer, occurred_at);
+            new.kind = InteractionType::Inquiry;
+            new.direction = Direction::Inbound;
+            new.confidential = false;
+            new.subject = INQUIRY_SUBJECTS[(i % INQUIRY_SUBJECTS.len() as u64) as usize].into();
+            // The tag in the low bits keeps these ids apart from [`interactions`]'.
+            let id = InteractionId::new(Ulid::from_parts(
+                occurred_at.unix_millis() as u64,
+                (u128::from(i) << 32) | 0x5eed,
+            ));
+            interactions::repo::interactions::insert(db, id, &new, None, occurred_at)
+                .map_err(|e| anyhow!("seeding inquiry {i}: {e}"))?;
         }
         anyhow::Ok(())
     })

@@ -1,26 +1,33 @@
 //! `crm-load`: the load tool. By default it seeds a fresh state directory through the
 //! storage port, serves the root `spin.toml` and the floor app through `crm-host` in
-//! this process, runs every workload, and prints a table (and JSON with `--json`).
+//! this process (with the development auth variables and an admin token of its own),
+//! runs every workload, and prints a table (and JSON with `--json`).
 //! With `--base-url` it targets a running app instead (e.g. `spin up`), seeding
 //! through the API.
 //!
 //!   crm-load [--customers 100000] [--interactions 1000000] [--timeline 10000]
-//!            [--ledger 10000] [--connections 16] [--warmup 2] [--duration 8]
+//!            [--ledger 10000] [--inquiries 1000] [--products 200]
+//!            [--connections 16] [--warmup 2] [--duration 8]
 //!            [--workloads floor,customer.read,...] [--json out.json]
 //!            [--explain | --explain-only] [--keep-state DIR (seeded once, reused after)]
-//!            [--authorization "Bearer …" (or CRM_LOAD_AUTHORIZATION; app variables
-//!             come from SPIN_VARIABLE_* as with `spin up`)]
+//!            [--authorization "Bearer …" (or CRM_LOAD_AUTHORIZATION; default in-process:
+//!             a development admin token; SPIN_VARIABLE_* override the dev variables)]
 //!            [--base-url http://127.0.0.1:3000 --floor-url http://127.0.0.1:3001]
+//!            [--scaling 10000,100000,1000000 (the indexed reads at each size)]
+//!            [--startup (.wasm sizes, host start to first answer, per-component cost)]
 //!
 //! Workloads: floor customer.health customer.read customer.read.long_history
-//! customer.list customer.search customer.360 interaction.timeline loyalty.account
-//! loan.quote customer.create interaction.append loyalty.earn loyalty.redeem
-//! loan.application mixed (reads first, writes after).
+//! customer.list customer.search customer.360 customer.360.history interaction.timeline
+//! loyalty.account recommendations loan.quote customer.create interaction.append
+//! loyalty.earn loyalty.redeem loan.application mixed (reads first, writes after).
 
 use anyhow::{Context, Result, anyhow, bail};
-use crm_bench::{RequestSpec, RunConfig, Stats, Workload, explain, run, seed, table, with_floor};
-use crm_host::{Host, HostConfig, RunningHost};
+use crm_bench::{
+    RequestSpec, RunConfig, Stats, Workload, explain, fetch, run, seed, table, with_floor,
+};
+use crm_host::{Host, HostConfig, RunningHost, VariableEnv};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +38,8 @@ struct Args {
     interactions: u64,
     timeline: u64,
     ledger: u64,
+    inquiries: u64,
+    products: usize,
     connections: usize,
     warmup: u64,
     duration: u64,
@@ -42,6 +51,8 @@ struct Args {
     authorization: Option<String>,
     base_url: Option<String>,
     floor_url: Option<String>,
+    scaling: Option<Vec<u64>>,
+    startup: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -50,6 +61,8 @@ fn parse_args() -> Result<Args> {
         interactions: 1_000_000,
         timeline: 10_000,
         ledger: 10_000,
+        inquiries: 1_000,
+        products: 200,
         connections: 16,
         warmup: 2,
         duration: 8,
@@ -61,6 +74,8 @@ fn parse_args() -> Result<Args> {
         authorization: std::env::var("CRM_LOAD_AUTHORIZATION").ok(),
         base_url: None,
         floor_url: None,
+        scaling: None,
+        startup: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -70,6 +85,8 @@ fn parse_args() -> Result<Args> {
             "--interactions" => args.interactions = value()?.parse()?,
             "--timeline" => args.timeline = value()?.parse()?,
             "--ledger" => args.ledger = value()?.parse()?,
+            "--inquiries" => args.inquiries = value()?.parse()?,
+            "--products" => args.products = value()?.parse()?,
             "--connections" => args.connections = value()?.parse()?,
             "--warmup" => args.warmup = value()?.parse()?,
             "--duration" => args.duration = value()?.parse()?,
@@ -83,12 +100,21 @@ fn parse_args() -> Result<Args> {
             "--authorization" => args.authorization = Some(value()?),
             "--base-url" => args.base_url = Some(value()?),
             "--floor-url" => args.floor_url = Some(value()?),
+            "--scaling" => {
+                args.scaling = Some(
+                    value()?
+                        .split(',')
+                        .map(|n| n.trim().replace('_', "").parse())
+                        .collect::<Result<_, _>>()?,
+                )
+            }
+            "--startup" => args.startup = true,
             "-h" | "--help" => {
                 println!(
                     "{}",
                     include_str!("crm-load.rs")
                         .lines()
-                        .take(18)
+                        .take(22)
                         .map(|l| l.trim_start_matches("//!"))
                         .collect::<Vec<_>>()
                         .join("\n")
@@ -98,8 +124,8 @@ fn parse_args() -> Result<Args> {
             other => bail!("unknown argument {other}"),
         }
     }
-    if args.customers < 4 {
-        bail!("--customers must be at least 4 (three play fixed roles)");
+    if args.customers < 5 {
+        bail!("--customers must be at least 5 (four play fixed roles)");
     }
     Ok(args)
 }
@@ -108,10 +134,39 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The app's variables: the development auth configuration (`crm-token`, the same as
+/// `scripts/run` and the end-to-end suite), overridden by any `SPIN_VARIABLE_*` set in
+/// this process's environment, as `spin up` would read them.
+fn variables() -> VariableEnv {
+    let mut map: BTreeMap<String, String> = crm_token::dev_variables()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    map.extend(std::env::vars().filter(|(k, _)| k.starts_with("SPIN_VARIABLE_")));
+    VariableEnv::Map(map)
+}
+
+/// A development admin token for the in-process app, valid for a day so that a long
+/// scaling run never sees it expire. Only valid under the development variables.
+fn dev_authorization() -> String {
+    let claims = crm_token::claims(
+        "bench",
+        &["admin"],
+        crm_token::DEV_ISSUER,
+        crm_token::DEV_AUDIENCE,
+        86_400,
+    );
+    format!(
+        "Bearer {}",
+        crm_token::hs256(&claims, crm_token::DEV_SECRET.as_bytes())
+    )
+}
+
 fn start(manifest: PathBuf, state: &Path) -> Result<RunningHost> {
     let mut config = HostConfig::new(manifest);
     config.listen = "127.0.0.1:0".parse()?;
     config.state_dir = Some(state.to_path_buf());
+    config.variable_env = variables();
     Host::start(config)
 }
 
@@ -123,10 +178,10 @@ fn addr_of(url: &str) -> Result<SocketAddr> {
         .ok_or_else(|| anyhow!("cannot resolve {url}"))
 }
 
-/// The seeded data the workloads address. Customers 0, 1 and 2 play fixed roles and
-/// are kept out of the random picks so that writes never disturb what reads measure.
+/// The seeded data the workloads address. Customers 0 to 3 play fixed roles and are
+/// kept out of the random picks so that writes never disturb what reads measure.
 struct Fixture {
-    /// Every customer; `customers[3..]` are the ordinary ones.
+    /// Every customer; `customers[ORDINARY..]` are the ordinary ones.
     customers: Vec<String>,
     /// The customer with the long timeline.
     timeline: String,
@@ -134,7 +189,12 @@ struct Fixture {
     ledger: String,
     /// The customer whose balance the redemptions spend.
     redeemer: String,
+    /// The customer with 1,000 recent inquiries (recommendations, 360 with history).
+    history: String,
 }
+
+/// Where the ordinary customers start.
+const ORDINARY: usize = 4;
 
 impl Fixture {
     fn from_ids(ids: Vec<String>) -> Self {
@@ -142,13 +202,14 @@ impl Fixture {
             timeline: ids[0].clone(),
             ledger: ids[1].clone(),
             redeemer: ids[2].clone(),
+            history: ids[3].clone(),
             customers: ids,
         }
     }
 
     /// An ordinary customer, spread over the whole set.
     fn pick(&self, n: u64) -> &str {
-        let ordinary = &self.customers[3..];
+        let ordinary = &self.customers[ORDINARY..];
         &ordinary[(n.wrapping_mul(7919) % ordinary.len() as u64) as usize]
     }
 
@@ -156,7 +217,7 @@ impl Fixture {
     /// rerun on kept data meets no application left open by the last one), and how
     /// many times the set wrapped.
     fn nth(&self, n: u64) -> (&str, u64) {
-        let ordinary = &self.customers[3..];
+        let ordinary = &self.customers[ORDINARY..];
         let len = ordinary.len() as u64;
         let n = n + run_id() % len;
         (&ordinary[(n % len) as usize], n / len)
@@ -252,6 +313,14 @@ fn builders(f: &Arc<Fixture>) -> Vec<(&'static str, Build, &'static [u16])> {
     ));
     let g = Arc::clone(f);
     out.push((
+        // The customer with 1,000 recent inquiries: offers, contacts and last activity
+        // all have something to read.
+        "customer.360.history",
+        Arc::new(move |_: u64| RequestSpec::get(format!("/v1/customers/{}/360", g.history))),
+        &[200],
+    ));
+    let g = Arc::clone(f);
+    out.push((
         "interaction.timeline",
         Arc::new(move |_: u64| {
             RequestSpec::get(format!(
@@ -265,6 +334,16 @@ fn builders(f: &Arc<Fixture>) -> Vec<(&'static str, Build, &'static [u16])> {
     out.push((
         "loyalty.account",
         Arc::new(move |_: u64| RequestSpec::get(format!("/v1/loyalty/accounts/{}", g.ledger))),
+        &[200],
+    ));
+    let g = Arc::clone(f);
+    out.push((
+        // Issue 8's benchmark: the whole catalogue ranked for a customer whose recent
+        // inquiries (the newest 200 of 1,000 are read) raise the categories they name.
+        "recommendations",
+        Arc::new(move |_: u64| {
+            RequestSpec::get(format!("/v1/recommendations/{}?limit=3", g.history))
+        }),
         &[200],
     ));
     let g = Arc::clone(f);
@@ -502,14 +581,16 @@ impl Api {
 }
 
 /// Seeds a running app through its API: reads up to 1,000 existing customers, then
-/// gives the first a timeline of `timeline` contacts, the second `ledger` earns and the
-/// third a balance for the redemptions. Much smaller than the in-process seeding: each
-/// row is one HTTP request.
+/// gives the first a timeline of `timeline` contacts, the second `ledger` earns, the
+/// third a balance for the redemptions and the fourth `inquiries` inquiries. Much
+/// smaller than the in-process seeding: each row is one HTTP request. The catalogue is
+/// left as the app has it.
 async fn seed_through_api(
     addr: SocketAddr,
     authorization: Option<String>,
     timeline: u64,
     ledger: u64,
+    inquiries: u64,
 ) -> Result<Vec<String>> {
     let mut api = Api::connect(addr, authorization).await?;
     let mut ids = Vec::new();
@@ -527,8 +608,8 @@ async fn seed_through_api(
             None => break,
         }
     }
-    if ids.len() < 4 {
-        bail!("the app at {addr} has fewer than 4 customers; create some first");
+    if ids.len() <= ORDINARY {
+        bail!("the app at {addr} has fewer than 5 customers; create some first");
     }
     let expect = |what: &str, (status, body): (u16, serde_json::Value)| -> Result<()> {
         if status == 201 {
@@ -563,44 +644,103 @@ async fn seed_through_api(
         );
         expect("a balance earn", api.call(&spec).await?)?;
     }
+    for n in 0..inquiries {
+        let body = json!({"customerId": ids[3], "channel": "phone", "direction": "inbound",
+            "type": "inquiry", "subject": "Asked about high-yield savings rates",
+            "agentId": "bench-seed"});
+        let spec = RequestSpec::post("/v1/interactions", body.to_string(), key("seed.inq", n));
+        expect("an inquiry", api.call(&spec).await?)?;
+    }
     Ok(ids)
+}
+
+/// How much data a state directory gets.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    customers: u64,
+    interactions: u64,
+    timeline: u64,
+    ledger: u64,
+    inquiries: u64,
+    products: usize,
+}
+
+impl Sizes {
+    fn of(args: &Args) -> Self {
+        Sizes {
+            customers: args.customers,
+            interactions: args.interactions,
+            timeline: args.timeline,
+            ledger: args.ledger,
+            inquiries: args.inquiries,
+            products: args.products,
+        }
+    }
+
+    /// The scaling runs' data at `customers`: as many interactions as customers (5,000
+    /// of them on the timeline customer), and a ledger of a tenth as many entries on the
+    /// loyalty customer, so each table the indexed reads search grows with the size.
+    fn scaled(customers: u64, base: Sizes) -> Self {
+        Sizes {
+            customers,
+            interactions: customers,
+            timeline: 5_000.min(customers / 2),
+            ledger: customers / 10,
+            ..base
+        }
+    }
+}
+
+/// Seconds each part of [`seed_state`] took.
+#[derive(Debug, Clone, Copy, Default)]
+struct SeedTimes {
+    customers: f64,
+    interactions: f64,
+    ledger: f64,
+    recommendations: f64,
 }
 
 /// Seeds `state` through the storage port and returns the customer ids, printing
 /// what it loaded and how long each part took.
-fn seed_state(args: &Args, state: &Path, explain_plans: bool) -> Result<Vec<String>> {
+fn seed_state(sizes: Sizes, state: &Path, explain_plans: bool) -> Result<(Vec<String>, SeedTimes)> {
     let now = seed::now();
     let db = seed::open(state)?;
+    let mut times = SeedTimes::default();
     let t = Instant::now();
-    let ids = seed::customers(&db, args.customers, now)?;
-    eprintln!(
-        "seeded {} customers in {:.1}s",
-        ids.len(),
-        t.elapsed().as_secs_f64()
-    );
+    let ids = seed::customers(&db, sizes.customers, now)?;
+    times.customers = t.elapsed().as_secs_f64();
+    eprintln!("seeded {} customers in {:.1}s", ids.len(), times.customers);
     let t = Instant::now();
-    let load = seed::interactions(&db, &ids, args.interactions, args.timeline, now)?;
+    let load = seed::interactions(&db, &ids, sizes.interactions, sizes.timeline, now)?;
+    times.interactions = t.elapsed().as_secs_f64();
     eprintln!(
         "seeded {} interactions ({} on the timeline customer) in {:.1}s",
-        load.rows,
-        load.long_timeline,
-        t.elapsed().as_secs_f64()
+        load.rows, load.long_timeline, times.interactions
     );
     let t = Instant::now();
-    seed::loyalty_history(&db, &ids[1], args.ledger, now)?;
+    seed::loyalty_history(&db, &ids[1], sizes.ledger, now)?;
     seed::loyalty_balance(&db, &ids[2], 10_000_000, now)?;
+    times.ledger = t.elapsed().as_secs_f64();
     eprintln!(
         "seeded {} ledger entries and a redemption balance in {:.1}s",
-        args.ledger,
-        t.elapsed().as_secs_f64()
+        sizes.ledger, times.ledger
+    );
+    let t = Instant::now();
+    seed::inquiries(&db, &ids[3], sizes.inquiries, now)?;
+    let products = seed::catalogue(&db, sizes.products, now)?;
+    times.recommendations = t.elapsed().as_secs_f64();
+    eprintln!(
+        "seeded {} inquiries on one customer and a catalogue of {products} products in {:.1}s",
+        sizes.inquiries, times.recommendations
     );
     if explain_plans {
         let plans = explain::hot_reads(
             &db,
             &explain::Subjects {
-                customer: &ids[3],
+                customer: &ids[ORDINARY],
                 timeline_customer: &ids[0],
                 loyalty_customer: &ids[1],
+                history_customer: &ids[3],
             },
             now,
         )?;
@@ -614,7 +754,7 @@ fn seed_state(args: &Args, state: &Path, explain_plans: bool) -> Result<Vec<Stri
             println!("NOTE: {w} scans a table: {}", p.sql);
         }
     }
-    Ok(ids.iter().map(ToString::to_string).collect())
+    Ok((ids.iter().map(ToString::to_string).collect(), times))
 }
 
 /// The customers of a state directory seeded by an earlier run, in creation order
@@ -630,65 +770,18 @@ fn seeded_ids(state: &Path) -> Result<Vec<String>> {
         .collect()
 }
 
-fn main() -> Result<()> {
-    let args = parse_args()?;
-    let state_dir = tempfile::tempdir()?;
-    let state: PathBuf = match &args.keep_state {
-        Some(dir) => {
-            std::fs::create_dir_all(dir)?;
-            dir.clone()
-        }
-        None => state_dir.path().to_path_buf(),
-    };
-    let mut hosts = Vec::new();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let (app_addr, floor_addr, ids) = match &args.base_url {
-        Some(url) => {
-            let floor = args
-                .floor_url
-                .as_deref()
-                .ok_or_else(|| anyhow!("--base-url needs --floor-url"))?;
-            let addr = addr_of(url)?;
-            let ids = runtime.block_on(seed_through_api(
-                addr,
-                args.authorization.clone(),
-                args.timeline.min(500),
-                args.ledger.min(500),
-            ))?;
-            (addr, addr_of(floor)?, ids)
-        }
-        None => {
-            let ids = if args.keep_state.is_some() && state.join("sqlite_db.db").exists() {
-                eprintln!("reusing the data in {}", state.display());
-                seeded_ids(&state)?
-            } else {
-                seed_state(&args, &state, args.explain || args.explain_only)?
-            };
-            if args.explain_only {
-                return Ok(());
-            }
-            let app = start(repo_root().join("spin.toml"), &state)?;
-            let floor_state = tempfile::tempdir()?;
-            let floor = start(
-                repo_root().join("tests/fixtures/floor/spin.toml"),
-                floor_state.path(),
-            )?;
-            let addrs = (app.addr(), floor.addr());
-            hosts.push((app, floor_state));
-            hosts.push((floor, tempfile::tempdir()?));
-            (addrs.0, addrs.1, ids)
-        }
-    };
-    let config = RunConfig {
-        connections: args.connections,
-        warmup: Duration::from_secs(args.warmup),
-        duration: Duration::from_secs(args.duration),
-    };
+/// Runs `names` (the floor always first) against the app and the floor.
+fn run_workloads(
+    runtime: &tokio::runtime::Runtime,
+    fixture: Arc<Fixture>,
+    authorization: &Option<String>,
+    names: Option<&[String]>,
+    (app_addr, floor_addr): (SocketAddr, SocketAddr),
+    config: RunConfig,
+) -> Result<Vec<Stats>> {
     let mut results: Vec<Stats> = Vec::new();
-    for workload in workloads(Arc::new(Fixture::from_ids(ids)), &args.authorization)? {
-        if let Some(wanted) = &args.workloads
+    for workload in workloads(fixture, authorization)? {
+        if let Some(wanted) = names
             && !wanted.contains(&workload.name)
             && workload.name != "floor"
         {
@@ -707,24 +800,413 @@ fn main() -> Result<()> {
         .find(|s| s.workload == "floor")
         .cloned()
         .ok_or_else(|| anyhow!("no floor"))?;
-    let results = with_floor(results, &floor);
-    println!(
-        "{} connections, {}s warm-up, {}s measured; {} customers, {} interactions ({} on one timeline), {} ledger entries on one account\n",
-        config.connections,
-        args.warmup,
-        args.duration,
-        args.customers,
-        args.interactions,
-        args.timeline,
-        args.ledger
-    );
-    print!("{}", table(&results));
+    Ok(with_floor(results, &floor))
+}
+
+fn print_errors(results: &[Stats]) {
     for s in results.iter().filter(|s| s.errors > 0) {
         println!(
             "{} errors by status (0 = transport): {:?}",
             s.workload, s.error_statuses
         );
     }
+}
+
+/// The indexed reads issue 10's scaling target is about.
+const SCALING_WORKLOADS: &[&str] = &[
+    "customer.read",
+    "customer.list",
+    "interaction.timeline",
+    "loyalty.account",
+    "customer.360",
+];
+
+/// What one size of a scaling run measured.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScalePoint {
+    customers: u64,
+    interactions: u64,
+    timeline: u64,
+    ledger: u64,
+    seed_seconds: [f64; 4],
+    database_bytes: u64,
+    results: Vec<Stats>,
+}
+
+/// `--scaling`: for each size, seeds a state directory of its own (or reuses it under
+/// `--keep-state`), serves it, runs the floor and the indexed reads, and prints p50 at
+/// each size with the ratio of the largest to the smallest.
+fn scaling(
+    args: &Args,
+    sizes: &[u64],
+    runtime: &tokio::runtime::Runtime,
+    authorization: &Option<String>,
+    config: RunConfig,
+) -> Result<()> {
+    let scratch = tempfile::tempdir()?;
+    let base = args
+        .keep_state
+        .clone()
+        .unwrap_or_else(|| scratch.path().to_path_buf());
+    let floor_state = tempfile::tempdir()?;
+    let floor = start(
+        repo_root().join("tests/fixtures/floor/spin.toml"),
+        floor_state.path(),
+    )?;
+    let names: Vec<String> = args
+        .workloads
+        .clone()
+        .unwrap_or_else(|| SCALING_WORKLOADS.iter().map(|s| (*s).to_owned()).collect());
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    let mut points = Vec::new();
+    for &n in sizes {
+        let sizes = Sizes::scaled(n, Sizes::of(args));
+        let dir = base.join(format!("scale-{n}"));
+        std::fs::create_dir_all(&dir)?;
+        let db_file = dir.join("sqlite_db.db");
+        let (ids, times) = if args.keep_state.is_some() && db_file.exists() {
+            eprintln!("reusing the data in {}", dir.display());
+            (seeded_ids(&dir)?, SeedTimes::default())
+        } else {
+            seed_state(sizes, &dir, args.explain && n == largest)?
+        };
+        let app = start(repo_root().join("spin.toml"), &dir)?;
+        let results = run_workloads(
+            runtime,
+            Arc::new(Fixture::from_ids(ids)),
+            authorization,
+            Some(&names),
+            (app.addr(), floor.addr()),
+            config,
+        )?;
+        app.shutdown();
+        println!(
+            "\n{n} customers, {} interactions ({} on one timeline), {} ledger entries on one account; seeded in {:.1}s",
+            sizes.interactions,
+            sizes.timeline,
+            sizes.ledger,
+            times.customers + times.interactions + times.ledger + times.recommendations
+        );
+        print!("{}", table(&results));
+        print_errors(&results);
+        points.push(ScalePoint {
+            customers: n,
+            interactions: sizes.interactions,
+            timeline: sizes.timeline,
+            ledger: sizes.ledger,
+            seed_seconds: [
+                times.customers,
+                times.interactions,
+                times.ledger,
+                times.recommendations,
+            ],
+            database_bytes: std::fs::metadata(&db_file).map_or(0, |m| m.len()),
+            results,
+        });
+        if args.keep_state.is_none() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+    }
+    floor.shutdown();
+    println!("\np50 ms by size ({} connections)\n", config.connections);
+    let mut header = format!("{:<24}", "workload");
+    for p in &points {
+        header.push_str(&format!(" {:>12}", p.customers));
+    }
+    header.push_str(&format!(" {:>12}", "last/first"));
+    println!("{header}");
+    let mut rows = vec!["floor".to_owned()];
+    rows.extend(names.iter().cloned());
+    for name in &rows {
+        let p50: Vec<f64> = points
+            .iter()
+            .map(|p| {
+                p.results
+                    .iter()
+                    .find(|s| &s.workload == name)
+                    .map_or(f64::NAN, |s| s.p50_ms)
+            })
+            .collect();
+        let mut line = format!("{name:<24}");
+        for v in &p50 {
+            line.push_str(&format!(" {v:>12.2}"));
+        }
+        if let (Some(first), Some(last)) = (p50.first(), p50.last()) {
+            line.push_str(&format!(" {:>12.2}", last / first));
+        }
+        println!("{line}");
+    }
+    for p in &points {
+        println!(
+            "{} customers: database {:.0} MB, seeding {:.1}s customers + {:.1}s interactions + {:.1}s ledger + {:.1}s inquiries and catalogue",
+            p.customers,
+            p.database_bytes as f64 / 1e6,
+            p.seed_seconds[0],
+            p.seed_seconds[1],
+            p.seed_seconds[2],
+            p.seed_seconds[3]
+        );
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&points)?)?;
+    }
+    Ok(())
+}
+
+/// What each component answers with the least work: its health check (instantiate,
+/// open both stores, read the schema version), or for the storeless contract a `304`
+/// to a conditional GET of the OpenAPI document.
+const PROBES: &[(&str, &str)] = &[
+    ("customer-profile", "/v1/customers/health"),
+    ("interactions", "/v1/interactions/health"),
+    ("loyalty", "/v1/loyalty/health"),
+    ("loan-preapproval", "/v1/loans/health"),
+    ("recommendations", "/v1/recommendations/health"),
+    ("api-contract", "/v1/openapi.json"),
+];
+
+/// Polls `path` on fresh connections until it answers 200; the time it first did.
+fn first_answer(runtime: &tokio::runtime::Runtime, addr: SocketAddr, path: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok((200, _)) = runtime.block_on(fetch(addr, &RequestSpec::get(path))) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{path} did not answer 200 within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// `--startup`: each component's `.wasm` size, the time from `Host::start` to the first
+/// answered request (cold: this process compiles every component; warm: a second
+/// start, compiled components reused as a test suite's restarts do), and each
+/// component's cheapest request at one connection next to the floor's.
+fn startup(args: &Args, runtime: &tokio::runtime::Runtime, config: RunConfig) -> Result<()> {
+    let manifest = repo_root().join("spin.toml");
+    let app = crm_host::manifest::load(&manifest)?;
+    let state = tempfile::tempdir()?;
+    // Migrated beforehand: the first request measures start-up, not the schema's creation.
+    seed::open(state.path())?;
+    let mut starts = Vec::new();
+    let mut running = None;
+    for run in ["cold", "warm"] {
+        if let Some(host) = running.take() {
+            RunningHost::shutdown(host);
+        }
+        let t = Instant::now();
+        let host = start(manifest.clone(), state.path())?;
+        let started = t.elapsed();
+        first_answer(runtime, host.addr(), "/v1/customers/health")?;
+        let answered = t.elapsed();
+        starts.push((run, started, answered));
+        running = Some(host);
+    }
+    let host = running.ok_or_else(|| anyhow!("no host"))?;
+    let floor_state = tempfile::tempdir()?;
+    let floor = start(
+        repo_root().join("tests/fixtures/floor/spin.toml"),
+        floor_state.path(),
+    )?;
+    let (_, headers) =
+        runtime.block_on(fetch(host.addr(), &RequestSpec::get("/v1/openapi.json")))?;
+    let etag = headers
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let one = RunConfig {
+        connections: 1,
+        ..config
+    };
+    let floor_stats = runtime.block_on(run(
+        floor.addr(),
+        Arc::new(Workload {
+            name: "floor".into(),
+            next: Box::new(|_| RequestSpec::get("/")),
+            ok: &[200],
+        }),
+        one,
+    ))?;
+    println!(
+        "Start-up (spin.toml, {} components)\n",
+        app.components.len()
+    );
+    println!(
+        "{:<6} {:>16} {:>22}",
+        "start", "Host::start ms", "first answer ms"
+    );
+    for (run, started, answered) in &starts {
+        println!(
+            "{run:<6} {:>16.1} {:>22.1}",
+            started.as_secs_f64() * 1e3,
+            answered.as_secs_f64() * 1e3
+        );
+    }
+    println!(
+        "\nPer component, 1 connection, {}s measured (floor p50 {:.3} ms)\n",
+        args.duration, floor_stats.p50_ms
+    );
+    println!(
+        "{:<18} {:>10} {:>30} {:>9} {:>9} {:>14}",
+        "component", ".wasm KiB", "request", "p50 ms", "p99 ms", "p50 - floor"
+    );
+    let mut json_rows = Vec::new();
+    for (component, path) in PROBES {
+        let size = app
+            .components
+            .get(*component)
+            .and_then(|c| std::fs::metadata(&c.source).ok())
+            .map_or(0, |m| m.len());
+        let (request, ok): (String, &'static [u16]) = if *component == "api-contract" {
+            (format!("GET {path} (304)"), &[304])
+        } else {
+            (format!("GET {path}"), &[200])
+        };
+        let etag = etag.clone();
+        let path = (*path).to_owned();
+        let stats = runtime.block_on(run(
+            host.addr(),
+            Arc::new(Workload {
+                name: (*component).into(),
+                next: Box::new(move |_| {
+                    let mut spec = RequestSpec::get(path.clone());
+                    if ok == [304] {
+                        spec.headers.push(("if-none-match", etag.clone()));
+                    }
+                    spec
+                }),
+                ok,
+            }),
+            one,
+        ))?;
+        println!(
+            "{component:<18} {:>10.0} {request:>30} {:>9.3} {:>9.3} {:>14.3}",
+            size as f64 / 1024.0,
+            stats.p50_ms,
+            stats.p99_ms,
+            stats.p50_ms - floor_stats.p50_ms
+        );
+        if stats.errors > 0 {
+            println!("  errors by status: {:?}", stats.error_statuses);
+        }
+        json_rows.push(
+            json!({"component": component, "wasmBytes": size, "request": request,
+            "p50Ms": stats.p50_ms, "p99Ms": stats.p99_ms, "floorP50Ms": floor_stats.p50_ms}),
+        );
+    }
+    if let Some(path) = &args.json {
+        let starts: Vec<_> = starts
+            .iter()
+            .map(|(run, s, a)| {
+                json!({"start": run, "hostStartMs": s.as_secs_f64() * 1e3,
+                "firstAnswerMs": a.as_secs_f64() * 1e3})
+            })
+            .collect();
+        std::fs::write(
+            path,
+            serde_json::to_string_pretty(&json!({"starts": starts, "components": json_rows}))?,
+        )?;
+    }
+    host.shutdown();
+    floor.shutdown();
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args = parse_args()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let config = RunConfig {
+        connections: args.connections,
+        warmup: Duration::from_secs(args.warmup),
+        duration: Duration::from_secs(args.duration),
+    };
+    // In-process, the app runs under the development variables, so a development
+    // token is what it accepts; against a running app the caller brings its own.
+    let authorization = match (&args.authorization, &args.base_url) {
+        (Some(given), _) => Some(given.clone()),
+        (None, None) => Some(dev_authorization()),
+        (None, Some(_)) => None,
+    };
+    if args.startup {
+        return startup(&args, &runtime, config);
+    }
+    if let Some(sizes) = &args.scaling {
+        return scaling(&args, sizes, &runtime, &authorization, config);
+    }
+    let state_dir = tempfile::tempdir()?;
+    let state: PathBuf = match &args.keep_state {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir.clone()
+        }
+        None => state_dir.path().to_path_buf(),
+    };
+    let mut hosts = Vec::new();
+    let (addrs, ids) = match &args.base_url {
+        Some(url) => {
+            let floor = args
+                .floor_url
+                .as_deref()
+                .ok_or_else(|| anyhow!("--base-url needs --floor-url"))?;
+            let addr = addr_of(url)?;
+            let ids = runtime.block_on(seed_through_api(
+                addr,
+                authorization.clone(),
+                args.timeline.min(500),
+                args.ledger.min(500),
+                args.inquiries.min(500),
+            ))?;
+            ((addr, addr_of(floor)?), ids)
+        }
+        None => {
+            let ids = if args.keep_state.is_some() && state.join("sqlite_db.db").exists() {
+                eprintln!("reusing the data in {}", state.display());
+                seeded_ids(&state)?
+            } else {
+                seed_state(Sizes::of(&args), &state, args.explain || args.explain_only)?.0
+            };
+            if args.explain_only {
+                return Ok(());
+            }
+            let app = start(repo_root().join("spin.toml"), &state)?;
+            let floor_state = tempfile::tempdir()?;
+            let floor = start(
+                repo_root().join("tests/fixtures/floor/spin.toml"),
+                floor_state.path(),
+            )?;
+            let addrs = (app.addr(), floor.addr());
+            hosts.push((app, floor_state));
+            hosts.push((floor, tempfile::tempdir()?));
+            (addrs, ids)
+        }
+    };
+    let results = run_workloads(
+        &runtime,
+        Arc::new(Fixture::from_ids(ids)),
+        &authorization,
+        args.workloads.as_deref(),
+        addrs,
+        config,
+    )?;
+    println!(
+        "{} connections, {}s warm-up, {}s measured; {} customers, {} interactions ({} on one timeline), {} ledger entries on one account, {} inquiries on one customer, {} products\n",
+        config.connections,
+        args.warmup,
+        args.duration,
+        args.customers,
+        args.interactions,
+        args.timeline,
+        args.ledger,
+        args.inquiries,
+        args.products
+    );
+    print!("{}", table(&results));
+    print_errors(&results);
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&results)?)?;
     }
