@@ -154,6 +154,9 @@ pub async fn fetch(addr: SocketAddr, spec: &RequestSpec) -> Result<(u16, http::H
         .method(spec.method.clone())
         .uri(&spec.path)
         .header("host", addr.to_string());
+    if spec.body.is_some() {
+        builder = builder.header("content-type", "application/json");
+    }
     for (name, value) in &spec.headers {
         builder = builder.header(*name, value);
     }

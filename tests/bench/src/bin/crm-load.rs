@@ -15,6 +15,7 @@
 //!            [--base-url http://127.0.0.1:3000 --floor-url http://127.0.0.1:3001]
 //!            [--scaling 10000,100000,1000000 (the indexed reads at each size)]
 //!            [--startup (.wasm sizes, host start to first answer, per-component cost)]
+//!            [--fuel (one request of each workload on the seeded data, fuel per request)]
 //!
 //! Workloads: floor customer.health customer.read customer.read.long_history
 //! customer.list customer.search customer.360 customer.360.history interaction.timeline
@@ -53,6 +54,7 @@ struct Args {
     floor_url: Option<String>,
     scaling: Option<Vec<u64>>,
     startup: bool,
+    fuel: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -76,6 +78,7 @@ fn parse_args() -> Result<Args> {
         floor_url: None,
         scaling: None,
         startup: false,
+        fuel: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -109,12 +112,13 @@ fn parse_args() -> Result<Args> {
                 )
             }
             "--startup" => args.startup = true,
+            "--fuel" => args.fuel = true,
             "-h" | "--help" => {
                 println!(
                     "{}",
                     include_str!("crm-load.rs")
                         .lines()
-                        .take(22)
+                        .take(23)
                         .map(|l| l.trim_start_matches("//!"))
                         .collect::<Vec<_>>()
                         .join("\n")
@@ -163,11 +167,47 @@ fn dev_authorization() -> String {
 }
 
 fn start(manifest: PathBuf, state: &Path) -> Result<RunningHost> {
+    start_with(manifest, state, false)
+}
+
+fn start_with(manifest: PathBuf, state: &Path, meter_fuel: bool) -> Result<RunningHost> {
     let mut config = HostConfig::new(manifest);
     config.listen = "127.0.0.1:0".parse()?;
     config.state_dir = Some(state.to_path_buf());
     config.variable_env = variables();
+    config.meter_fuel = meter_fuel;
     Host::start(config)
+}
+
+/// `--fuel`: one request of each workload against a fuel-metered app on the seeded
+/// data (the fuel suite's own data set is small; this is the cost at the benchmark's
+/// scale: a 200-product catalogue, 1,000 inquiries, a 10,000-entry ledger).
+fn fuel(
+    runtime: &tokio::runtime::Runtime,
+    fixture: Arc<Fixture>,
+    authorization: &Option<String>,
+    names: Option<&[String]>,
+    state: &Path,
+) -> Result<()> {
+    let host = start_with(repo_root().join("spin.toml"), state, true)?;
+    let meter = host
+        .fuel_handle()
+        .ok_or_else(|| anyhow!("the host is not metering fuel"))?;
+    println!("{:<28} {:>7} {:>14}", "workload", "status", "fuel");
+    for (name, build, _) in builders(&fixture) {
+        if names.is_some_and(|wanted| !wanted.iter().any(|w| w == name)) {
+            continue;
+        }
+        let spec = authorized(build, authorization)(0);
+        let before = meter.measurements().len();
+        let (status, _) = runtime.block_on(fetch(host.addr(), &spec))?;
+        let fuel = meter
+            .wait_for(before, Duration::from_secs(30))
+            .map_or("-".to_owned(), |m| m.fuel.to_string());
+        println!("{name:<28} {status:>7} {fuel:>14}");
+    }
+    host.shutdown();
+    Ok(())
 }
 
 fn addr_of(url: &str) -> Result<SocketAddr> {
@@ -1172,6 +1212,16 @@ fn main() -> Result<()> {
             };
             if args.explain_only {
                 return Ok(());
+            }
+            if args.fuel {
+                let fixture = Arc::new(Fixture::from_ids(ids));
+                return fuel(
+                    &runtime,
+                    fixture,
+                    &authorization,
+                    args.workloads.as_deref(),
+                    &state,
+                );
             }
             let app = start(repo_root().join("spin.toml"), &state)?;
             let floor_state = tempfile::tempdir()?;
