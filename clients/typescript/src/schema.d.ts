@@ -1048,26 +1048,31 @@ export interface components {
             /** @enum {string} */
             status?: "active" | "closed";
         };
-        /** @description A stored profile. In lists, `nationalId`, `phone` and `email` are masked to their last four characters. */
+        /**
+         * @description A stored profile as the caller's role may see it (docs/security.md, field visibility):
+         *     only the record fields are always present; every other member is shown, masked to its
+         *     last four characters, or omitted according to the role's allow-list. In lists,
+         *     `nationalId`, `phone` and `email` are masked for every role.
+         */
         Customer: {
             id: components["schemas"]["CustomerId"];
-            fullName: string;
-            dateOfBirth: components["schemas"]["Date"];
-            nationalId: string;
-            nationalIdCountry: string;
+            fullName?: string;
+            dateOfBirth?: components["schemas"]["Date"];
+            nationalId?: string;
+            nationalIdCountry?: string;
             email?: string;
             phone?: string;
             address?: components["schemas"]["Address"];
             kycStatus: components["schemas"]["KycStatus"];
             segment: components["schemas"]["Segment"];
-            riskTolerance: components["schemas"]["RiskTolerance"];
-            monthlyIncome: components["schemas"]["Money"];
-            totalAssets: components["schemas"]["Money"];
+            riskTolerance?: components["schemas"]["RiskTolerance"];
+            monthlyIncome?: components["schemas"]["Money"];
+            totalAssets?: components["schemas"]["Money"];
             creditScore?: number;
-            employmentStatus: components["schemas"]["EmploymentStatus"];
-            holdings: components["schemas"]["Holding"][];
-            tags: components["schemas"]["Tag"][];
-            consent: {
+            employmentStatus?: components["schemas"]["EmploymentStatus"];
+            holdings?: components["schemas"]["Holding"][];
+            tags?: components["schemas"]["Tag"][];
+            consent?: {
                 marketing?: {
                     email?: components["schemas"]["ConsentRecord"];
                     sms?: components["schemas"]["ConsentRecord"];
@@ -1079,7 +1084,7 @@ export interface components {
             relationshipManagerId?: string;
             status: components["schemas"]["CustomerStatus"];
             valueTier: components["schemas"]["ValueTier"];
-            possibleDuplicateOf: components["schemas"]["CustomerId"][];
+            possibleDuplicateOf?: components["schemas"]["CustomerId"][];
             lastActivityAt?: components["schemas"]["Timestamp"];
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
@@ -1789,6 +1794,16 @@ export interface components {
         };
         /** @description `payload_too_large`: bodies are capped at 64 KiB. */
         PayloadTooLarge: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `headers_too_large`: too many request headers or too large ones (see docs/security.md, hardening); checked before anything else, so any operation may answer it. */
+        HeadersTooLarge: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
                 [name: string]: unknown;

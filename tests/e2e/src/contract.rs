@@ -62,9 +62,11 @@ pub fn check(
             .map_err(|e| format!("{what}: {e}"));
     };
     let responses = &operation["responses"];
+    let every = &contract.document["x-every-operation-may-answer"];
     let Some(response) = responses
         .get(status.to_string())
         .or_else(|| responses.get("default"))
+        .or_else(|| every.get(status.to_string()))
     else {
         return Err(format!(
             "{what}: status {status} is not listed for {method} {template}"

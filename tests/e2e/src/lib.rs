@@ -10,6 +10,7 @@
 //! carries an admin's token (`dev-admin`) unless it names its own `authorization`
 //! header or goes through [`TestApp::anonymous`] / [`TestApp::as_user`].
 
+pub mod contract;
 use crm_host::{Host, HostConfig, RunningHost, VariableEnv};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -242,7 +243,22 @@ impl TestApp {
         if let (Some(authorization), false) = (authorization, explicit) {
             all.push(("authorization", authorization));
         }
-        send(self.addr(), method, path, body, &all)
+        let response = send(self.addr(), method, path, body, &all);
+        // Every response any test receives from the app must be one the OpenAPI document
+        // describes, so the document cannot drift from the code. (Fixture apps have
+        // routes of their own, outside the document.)
+        if self.manifest == repo_root().join("spin.toml")
+            && let Err(e) = contract::check(
+                method,
+                path,
+                response.status,
+                &response.headers,
+                &response.body,
+            )
+        {
+            panic!("{method} {path} answered outside the contract: {e}");
+        }
+        response
     }
 
     /// Requests as `sub` with `roles`, under the development keys.

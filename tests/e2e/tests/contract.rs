@@ -1,8 +1,7 @@
 //! The contract: the validator itself, the served document, and a walk through every
 //! service whose every response must validate against `openapi/openapi.yaml`.
 
-#[path = "../src/contract.rs"]
-mod contract;
+use crm_e2e::contract;
 
 use crm_e2e::{TestApp, TestResponse};
 use serde_json::{Value, json};
