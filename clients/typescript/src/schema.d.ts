@@ -2378,7 +2378,33 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/merge-patch+json": Record<string, never>;
+                "application/merge-patch+json": {
+                    fullName?: unknown;
+                    dateOfBirth?: unknown;
+                    nationalId?: unknown;
+                    nationalIdCountry?: unknown;
+                    email?: unknown;
+                    phone?: unknown;
+                    address?: unknown;
+                    kycStatus?: unknown;
+                    segment?: unknown;
+                    riskTolerance?: unknown;
+                    monthlyIncome?: unknown;
+                    totalAssets?: unknown;
+                    creditScore?: unknown;
+                    employmentStatus?: unknown;
+                    holdings?: unknown;
+                    tags?: unknown;
+                    consent?: unknown;
+                    relationshipManagerId?: unknown;
+                    status?: unknown;
+                    id?: unknown;
+                    etag?: unknown;
+                    valueTier?: unknown;
+                    possibleDuplicateOf?: unknown;
+                    createdAt?: unknown;
+                    updatedAt?: unknown;
+                };
             };
         };
         responses: {
@@ -3365,8 +3391,10 @@ export interface operations {
                  */
                 "application/json": {
                     asOf: components["schemas"]["Timestamp"];
-                    limit?: number;
-                    actor?: components["schemas"]["Actor"];
+                    /** @description absent or null: 100 */
+                    limit?: number | null;
+                    /** @description recorded in the run's history; the audit trail records the token's subject */
+                    actor?: components["schemas"]["Actor"] | null;
                 };
             };
         };

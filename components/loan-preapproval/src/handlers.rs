@@ -227,6 +227,17 @@ pub fn transition(ctx: &Ctx<'_>) -> ApiResult {
 /// snapshot under the policy version it names; writes nothing.
 pub fn replay(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
+    // Nothing is asked of the caller; a body, if any, must be the empty object, so a
+    // client that thinks it is sending options learns that none exist.
+    if !ctx.request.body().is_empty() {
+        let options: serde_json::Map<String, serde_json::Value> = ctx.json()?;
+        if let Some(name) = options.keys().next() {
+            return Err(ApiError::invalid(
+                name.as_str(),
+                "a replay takes no options",
+            ));
+        }
+    }
     let id = path_id(ctx)?;
     let db = ctx.db()?;
     let app = repo::get(db, &id)?.ok_or_else(not_found)?;

@@ -647,6 +647,17 @@ fn a_policy_change_is_a_new_version_and_old_applications_keep_and_replay_theirs(
     assert_eq!(replay["policyVersion"], 1);
     assert_eq!(replay["recomputed"], replay["stored"]);
     assert_eq!(replay["snapshot"]["input"]["creditScore"], 720);
+    // A replay takes no options: a body that is not the empty object is refused.
+    let path = format!("/v1/loans/applications/{id}/replay");
+    let options = app.post_json(&path, &json!({"policyVersion": 2}), &[]);
+    assert_eq!(
+        options.status(),
+        422,
+        "{}",
+        String::from_utf8_lossy(options.body())
+    );
+    let list = app.post_json(&path, &json!([null, null]), &[]);
+    assert!(list.status().is_client_error(), "{}", list.status());
 
     let quote = json(&app.post_json(
         "/v1/loans/quote",
