@@ -9,6 +9,7 @@ pub mod customer;
 pub mod enums;
 pub mod id;
 pub mod interaction;
+pub mod invalid;
 pub mod loan;
 pub mod loyalty;
 pub mod money;
@@ -18,6 +19,7 @@ pub mod security;
 pub mod time;
 
 pub use id::{Ulid, UlidError};
+pub use invalid::Invalid;
 pub use money::{Currency, Money, MoneyError};
 pub use page::{Cursor, Limit, PageError};
 pub use time::{Date, TimeError, Timestamp};

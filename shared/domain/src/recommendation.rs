@@ -184,21 +184,4 @@ pub struct Reason {
     pub points: i64,
 }
 
-/// One invalid field: its JSON path and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    /// JSON path (`loan.termMonths`, `segments[1]`).
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl Invalid {
-    /// An error for `field`.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Invalid {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::invalid::Invalid;

@@ -6,14 +6,7 @@ use crate::money::{Currency, Money};
 use crate::time::{Date, Timestamp};
 use std::collections::HashSet;
 
-/// One invalid field: its JSON path and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    /// JSON path (`address.city`, `tags[1].name`).
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
+pub use crate::invalid::Invalid;
 
 /// Whether the draft creates a customer or updates one (which may lock fields).
 #[derive(Debug, Clone, Copy)]

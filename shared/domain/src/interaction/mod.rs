@@ -71,21 +71,4 @@ closed_enum!(
     Sentiment { Positive = "positive", Neutral = "neutral", Negative = "negative" }
 );
 
-/// One invalid field: its JSON path and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    /// JSON path (`complaint.severity`) or query parameter.
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl Invalid {
-    /// An error for `field`.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Invalid {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::invalid::Invalid;

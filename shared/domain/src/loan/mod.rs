@@ -145,21 +145,4 @@ impl ReasonCode {
     }
 }
 
-/// One invalid field of a request or policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    /// JSON path (`products.auto.maxDtiBps`, `amount.currency`).
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl Invalid {
-    /// An error for `field`.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Invalid {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::invalid::Invalid;

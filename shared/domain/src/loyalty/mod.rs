@@ -59,24 +59,7 @@ closed_enum!(
 /// The most points one entry may move, earn or spend (10 million).
 pub const MAX_POINTS: i64 = 10_000_000;
 
-/// One invalid field: its JSON path and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    /// JSON path (`tiers[1].threshold`, `amount.currency`).
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl Invalid {
-    /// An error for `field`.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Invalid {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::invalid::Invalid;
 
 /// A positive number of points a caller asks to move: 1 to [`MAX_POINTS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
