@@ -82,7 +82,9 @@ pub fn view(
 
     let confidential = ctx.may(Action::InteractionConfidential);
     let contacts = interactions::recent_contacts(db, &key, RECENT_CONTACTS, confidential)?;
-    let signals = interactions::contact_signals(db, &key, now.unix_millis(), 0)?;
+    // The view shows no negative-sentiment count, so its window starts now: an empty
+    // index range instead of a count over the customer's whole history.
+    let signals = interactions::contact_signals(db, &key, now.unix_millis(), now.unix_millis())?;
     let complaints = interactions::open_complaints(db, &key, now.unix_millis(), OPEN_COMPLAINTS)?;
     body.insert(
         "interactions".into(),
