@@ -155,8 +155,19 @@ fn json_string(text: &str) -> String {
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)]
 mod entry {
+    use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+
+    // The two-argument form: crm-entry hands Spin the answer whole (no 40 ms Nagle stall).
     #[spin_sdk::http_component]
-    fn handle(request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
-        super::respond(&request)
+    async fn handle(request: IncomingRequest, out: ResponseOutparam) {
+        let response = match crm_entry::read_request(request).await {
+            Ok(request) => {
+                let mut response = super::respond(&request);
+                crm_entry::frame(request.method(), &mut response);
+                response
+            }
+            Err(problem) => problem,
+        };
+        crm_entry::hand_over(out, response);
     }
 }

@@ -50,8 +50,11 @@ const ROUTES: &[Route] = &[
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)]
 mod entry {
+    use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+
+    // The two-argument form: crm-entry hands Spin the answer whole (no 40 ms Nagle stall).
     #[spin_sdk::http_component]
-    fn handle(request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
-        crm_http::serve(&super::SERVICE, request, &crm_store::spin::stores())
+    async fn handle(request: IncomingRequest, out: ResponseOutparam) {
+        crm_entry::serve(&super::SERVICE, request, out).await
     }
 }
