@@ -1,6 +1,11 @@
 //! The end-to-end harness: starts the real `.wasm` components of the root `spin.toml`
-//! in-process through `crm-host` on an ephemeral 127.0.0.1 port with a fresh state
-//! directory, and a small blocking HTTP/1.1 client to drive them.
+//! on an ephemeral 127.0.0.1 port with a fresh state directory, and a small blocking
+//! HTTP/1.1 client to drive them.
+//!
+//! Two back ends, one suite: by default the app runs in-process on `crm-host`; with
+//! `CRM_E2E_RUNTIME=spin` every [`TestApp`] is a real `spin up` (the CLI in `SPIN`, or
+//! `spin` on `PATH`) serving the same manifest and `.wasm` files. A test that needs an
+//! instrument only the host has (fuel) asks [`host_only`] first and says it was skipped.
 //!
 //! Modelled on Spin's own test harness (`tests/testing-framework`): black box, own
 //! state dir, real port. Tests build nothing; `scripts/test` builds the components
@@ -12,11 +17,68 @@
 
 pub mod contract;
 use crm_host::{Host, HostConfig, RunningHost, VariableEnv};
+use crm_spin::{SpinConfig, SpinUp};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
+
+/// The runtime that serves every [`TestApp`] of this test run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// `crm-host`, in this process (the default).
+    Host,
+    /// `spin up` of this Spin CLI (`CRM_E2E_RUNTIME=spin`).
+    Spin(PathBuf),
+}
+
+/// The runtime chosen by `CRM_E2E_RUNTIME` (`host`, the default, or `spin`). Asking for
+/// Spin where none is found is a setup error, not a reason to test the host instead.
+pub fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| match std::env::var("CRM_E2E_RUNTIME").as_deref() {
+        Err(_) | Ok("") | Ok("host") => Runtime::Host,
+        Ok("spin") => match crm_spin::find() {
+            Some(spin) => Runtime::Spin(spin),
+            None => panic!("CRM_E2E_RUNTIME=spin but {}", crm_spin::not_found_reason()),
+        },
+        Ok(other) => panic!("CRM_E2E_RUNTIME={other:?}: expected host or spin"),
+    })
+}
+
+/// True (and says so on stderr) when this run is on Spin, for a test that needs an
+/// instrument only `crm-host` has: the test returns early and runs on the host leg.
+pub fn host_only(instrument: &str) -> bool {
+    if *runtime() == Runtime::Host {
+        return false;
+    }
+    eprintln!("skipped on Spin: {instrument} is a crm-host instrument; the host leg runs it");
+    true
+}
+
+/// A running app, on either runtime.
+enum Server {
+    Host(RunningHost),
+    Spin(SpinUp),
+}
+
+impl Server {
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Server::Host(host) => host.addr(),
+            Server::Spin(spin) => spin.addr(),
+        }
+    }
+
+    fn stop(self) {
+        match self {
+            Server::Host(host) => host.shutdown(),
+            Server::Spin(spin) => spin.stop(),
+        }
+    }
+}
 
 /// The repository root (where `spin.toml` is).
 pub fn repo_root() -> PathBuf {
@@ -25,7 +87,7 @@ pub fn repo_root() -> PathBuf {
 
 /// A running app with its own state directory; stopped when dropped.
 pub struct TestApp {
-    host: Option<RunningHost>,
+    server: Option<Server>,
     state: tempfile::TempDir,
     variables: BTreeMap<String, String>,
     meter_fuel: bool,
@@ -78,7 +140,7 @@ impl TestApp {
     /// Starts the app of another manifest (a fixture) with the development keys.
     pub fn spawn_manifest(manifest: &Path, variables: &[(&str, &str)]) -> TestApp {
         let mut app = TestApp {
-            host: None,
+            server: None,
             state: tempfile::tempdir().expect("temp state dir"),
             variables: with_dev_keys(variables),
             meter_fuel: false,
@@ -93,7 +155,7 @@ impl TestApp {
     /// development keys: for checking that a missing required variable stops it.
     pub fn try_spawn_bare(variables: &[(&str, &str)]) -> Result<TestApp, String> {
         let mut app = TestApp {
-            host: None,
+            server: None,
             state: tempfile::tempdir().expect("temp state dir"),
             variables: variables
                 .iter()
@@ -103,19 +165,25 @@ impl TestApp {
             manifest: repo_root().join("spin.toml"),
             authorization: default_authorization(),
         };
-        match Host::start(app.config()) {
-            Ok(host) => {
-                app.host = Some(host);
+        match app.launch() {
+            Ok(server) => {
+                app.server = Some(server);
                 Ok(app)
             }
             Err(e) => Err(format!("{e:#}")),
         }
     }
 
-    /// Starts the app with fuel metering on (see `crm_host::fuel`).
+    /// Starts the app on the host with fuel metering on (see `crm_host::fuel`). Fuel is a
+    /// host instrument: a test guards with [`host_only`] before it calls this.
     pub fn spawn_metered() -> TestApp {
+        assert_eq!(
+            *runtime(),
+            Runtime::Host,
+            "fuel metering needs crm-host: guard the test with host_only()"
+        );
         let mut app = TestApp {
-            host: None,
+            server: None,
             state: tempfile::tempdir().expect("temp state dir"),
             variables: with_dev_keys(&[]),
             meter_fuel: true,
@@ -128,10 +196,11 @@ impl TestApp {
 
     /// The fuel meter of an app started with [`TestApp::spawn_metered`].
     pub fn fuel(&self) -> &crm_host::fuel::FuelMeter {
-        self.host
-            .as_ref()
-            .and_then(|h| h.fuel())
-            .expect("the app was started with spawn_metered")
+        match &self.server {
+            Some(Server::Host(host)) => host.fuel(),
+            _ => None,
+        }
+        .expect("the app was started with spawn_metered")
     }
 
     fn config(&self) -> HostConfig {
@@ -143,20 +212,37 @@ impl TestApp {
         config
     }
 
+    /// Starts the app on this run's runtime.
+    fn launch(&self) -> anyhow::Result<Server> {
+        match runtime() {
+            Runtime::Host => Host::start(self.config()).map(Server::Host),
+            Runtime::Spin(spin) => {
+                let mut config = SpinConfig::new(spin, &self.manifest, self.state.path());
+                config.variables = self
+                    .variables
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                SpinUp::start(&config).map(Server::Spin)
+            }
+        }
+    }
+
     fn start(&mut self) {
-        match Host::start(self.config()) {
-            Ok(host) => self.host = Some(host),
+        match self.launch() {
+            Ok(server) => self.server = Some(server),
             Err(e) => panic!(
-                "the host did not start: {e:#}\n(build the components first: \
-                 cargo build --workspace --target wasm32-wasip2 --release)"
+                "the app did not start on {:?}: {e:#}\n(build the components first: \
+                 cargo build --workspace --target wasm32-wasip2 --release)",
+                runtime()
             ),
         }
     }
 
-    /// Stops the host and starts a new one on the same state directory.
+    /// Stops the app and starts it again on the same state directory.
     pub fn restart(&mut self) {
-        if let Some(host) = self.host.take() {
-            host.shutdown();
+        if let Some(server) = self.server.take() {
+            server.stop();
         }
         self.start();
     }
@@ -177,8 +263,9 @@ impl TestApp {
         .unwrap_or_default()
     }
 
-    fn addr(&self) -> SocketAddr {
-        self.host.as_ref().expect("host running").addr()
+    /// The address the app serves on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.as_ref().expect("app running").addr()
     }
 
     /// `GET path`.
@@ -258,6 +345,9 @@ impl TestApp {
         {
             panic!("{method} {path} answered outside the contract: {e}");
         }
+        if let Err(e) = one_piece(method, &response) {
+            panic!("{method} {path}: {e}");
+        }
         response
     }
 
@@ -280,6 +370,28 @@ impl TestApp {
             app: self,
             authorization: None,
         }
+    }
+}
+
+/// Every answer is sized, not chunked: a `content-length` that matches the body (none for
+/// HEAD, 204 and 304). A chunked answer can leave in pieces, and on a keep-alive connection
+/// to Spin (no `TCP_NODELAY`) the second piece waits ~40 ms for the client's delayed ACK
+/// (`shared/entry`).
+fn one_piece(method: &str, response: &TestResponse) -> Result<(), String> {
+    if let Some(encoding) = response.header("transfer-encoding") {
+        return Err(format!("answered with transfer-encoding: {encoding}"));
+    }
+    let bodiless = method == "HEAD" || matches!(response.status, 204 | 304);
+    match (response.header("content-length"), bodiless) {
+        (None, true) => Ok(()),
+        (Some(length), true) if length == "0" && response.status != 204 => Ok(()),
+        (Some(length), true) => Err(format!("a bodiless answer with content-length {length}")),
+        (None, false) => Err("answered without a content-length".to_owned()),
+        (Some(length), false) if length == response.body.len().to_string() => Ok(()),
+        (Some(length), false) => Err(format!(
+            "content-length {length} for a body of {} bytes",
+            response.body.len()
+        )),
     }
 }
 
@@ -338,8 +450,8 @@ impl Caller<'_> {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(host) = self.host.take() {
-            host.shutdown();
+        if let Some(server) = self.server.take() {
+            server.stop();
         }
     }
 }

@@ -458,6 +458,9 @@ fn budget_of(name: &str) -> Option<u64> {
 
 #[test]
 fn every_endpoint_stays_under_its_fuel_budget() {
+    if crm_e2e::host_only("fuel metering") {
+        return;
+    }
     let app = TestApp::spawn_metered();
     let report = measure_every_endpoint(&app);
     let table = print_report(&report);
