@@ -97,6 +97,12 @@ pub struct Stats {
     pub p50_vs_floor: Option<f64>,
     /// 99th percentile as a multiple of the floor's (set by [`with_floor`]).
     pub p99_vs_floor: Option<f64>,
+    /// The bare floor of what this workload does (`floor.read` or `floor.insert`).
+    pub bare: Option<String>,
+    /// Throughput as a fraction of the bare floor's (set by [`with_bare`]).
+    pub rps_vs_bare: Option<f64>,
+    /// 99th percentile as a multiple of the bare floor's (set by [`with_bare`]).
+    pub p99_vs_bare: Option<f64>,
 }
 
 /// Settings of a run.
@@ -250,6 +256,9 @@ fn stats(name: &str, mut latencies: Vec<u32>, errors: u64, window: Duration) -> 
         rps_vs_floor: None,
         p50_vs_floor: None,
         p99_vs_floor: None,
+        bare: None,
+        rps_vs_bare: None,
+        p99_vs_bare: None,
     }
 }
 
@@ -269,10 +278,35 @@ pub fn with_floor(mut results: Vec<Stats>, floor: &Stats) -> Vec<Stats> {
     results
 }
 
+/// Fills in the ratios to each workload's bare floor, `bare_of(workload)` naming it among
+/// `results` (a workload whose bare floor was not measured gets none).
+pub fn with_bare(
+    mut results: Vec<Stats>,
+    bare_of: impl Fn(&str) -> Option<&'static str>,
+) -> Vec<Stats> {
+    let floors: Vec<Stats> = results.clone();
+    for s in &mut results {
+        let Some(name) = bare_of(&s.workload) else {
+            continue;
+        };
+        let Some(floor) = floors.iter().find(|f| f.workload == name) else {
+            continue;
+        };
+        s.bare = Some(name.to_owned());
+        if floor.rps > 0.0 {
+            s.rps_vs_bare = Some(s.rps / floor.rps);
+        }
+        if floor.p99_ms > 0.0 {
+            s.p99_vs_bare = Some(s.p99_ms / floor.p99_ms);
+        }
+    }
+    results
+}
+
 /// The results as an aligned text table.
 pub fn table(results: &[Stats]) -> String {
     let mut out = format!(
-        "{:<28} {:>9} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9}\n",
+        "{:<28} {:>9} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9} {:>13} {:>8} {:>8}\n",
         "workload",
         "requests",
         "errors",
@@ -283,12 +317,15 @@ pub fn table(results: &[Stats]) -> String {
         "max ms",
         "rps/floor",
         "p50/floor",
-        "p99/floor"
+        "p99/floor",
+        "bare floor",
+        "rps/bare",
+        "p99/bare"
     );
     for s in results {
         let ratio = |r: Option<f64>| r.map_or("-".to_owned(), |r| format!("{r:.2}"));
         out.push_str(&format!(
-            "{:<28} {:>9} {:>7} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>9} {:>9}\n",
+            "{:<28} {:>9} {:>7} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>9} {:>9} {:>13} {:>8} {:>8}\n",
             s.workload,
             s.requests,
             s.errors,
@@ -299,7 +336,10 @@ pub fn table(results: &[Stats]) -> String {
             s.max_ms,
             ratio(s.rps_vs_floor),
             ratio(s.p50_vs_floor),
-            ratio(s.p99_vs_floor)
+            ratio(s.p99_vs_floor),
+            s.bare.as_deref().unwrap_or("-"),
+            ratio(s.rps_vs_bare),
+            ratio(s.p99_vs_bare)
         ));
     }
     out
@@ -324,6 +364,20 @@ mod tests {
             (s.p50_ms, s.p95_ms, s.p99_ms, s.max_ms),
             (51.0, 95.0, 99.0, 100.0)
         );
+    }
+
+    #[test]
+    fn bare_ratios_are_relative_to_the_named_floor() {
+        let read = stats("floor.read", vec![2000; 200], 0, Duration::from_secs(1));
+        let insert = stats("floor.insert", vec![8000; 50], 0, Duration::from_secs(1));
+        let work = stats("w", vec![4000; 100], 0, Duration::from_secs(1));
+        let got = with_bare(vec![read, insert, work], |name| {
+            (name == "w").then_some("floor.insert")
+        });
+        assert_eq!(got[2].bare.as_deref(), Some("floor.insert"));
+        assert_eq!(got[2].rps_vs_bare, Some(2.0));
+        assert_eq!(got[2].p99_vs_bare, Some(0.5));
+        assert_eq!(got[0].rps_vs_bare, None);
     }
 
     #[test]

@@ -1,9 +1,17 @@
 //! `crm-load`: the load tool. By default it seeds a fresh state directory through the
 //! storage port, serves the root `spin.toml` and the floor app through `crm-host` in
 //! this process (with the development auth variables and an admin token of its own),
-//! runs every workload, and prints a table (and JSON with `--json`).
-//! With `--base-url` it targets a running app instead (e.g. `spin up`), seeding
-//! through the API.
+//! runs every workload, and prints a table (and JSON with `--json`). With `--spin` it
+//! starts `spin up` (the CLI in `SPIN`, or `spin` on `PATH`) for the app and the floors
+//! instead, on the same seeded state directory. With `--base-url` it targets a running
+//! app, seeding through the API.
+//!
+//! Three floors are measured first in every run: the no-op component (`floor`), a bare
+//! component that opens the database and reads one row by primary key (`floor.read`),
+//! and one that inserts one row (`floor.insert`); each workload is also given as a
+//! ratio to the bare floor of what it does (reads to `floor.read`, writes to
+//! `floor.insert`). `--sequential` measures one keep-alive connection, one request after
+//! another, per kind of answer (health, 200, 401, 404, 422).
 //!
 //!   crm-load [--customers 100000] [--interactions 1000000] [--timeline 10000]
 //!            [--ledger 10000] [--inquiries 1000] [--products 200]
@@ -16,6 +24,8 @@
 //!            [--scaling 10000,100000,1000000 (the indexed reads at each size)]
 //!            [--startup (.wasm sizes, host start to first answer, per-component cost)]
 //!            [--fuel (one request of each workload on the seeded data, fuel per request)]
+//!            [--spin (serve on real Spin instead of crm-host)]
+//!            [--sequential (one connection; p50/p99/max per kind of answer)]
 //!
 //! Workloads: floor customer.health customer.read customer.read.long_history
 //! customer.list customer.search customer.360 customer.360.history interaction.timeline
@@ -24,9 +34,11 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use crm_bench::{
-    RequestSpec, RunConfig, Stats, Workload, explain, fetch, run, seed, table, with_floor,
+    RequestSpec, RunConfig, Stats, Workload, explain, fetch, run, seed, table, with_bare,
+    with_floor,
 };
 use crm_host::{Host, HostConfig, RunningHost, VariableEnv};
+use crm_spin::{SpinConfig, SpinUp};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -55,6 +67,9 @@ struct Args {
     scaling: Option<Vec<u64>>,
     startup: bool,
     fuel: bool,
+    /// `--spin`: the Spin CLI that serves the app and the floors.
+    spin: Option<PathBuf>,
+    sequential: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -79,6 +94,8 @@ fn parse_args() -> Result<Args> {
         scaling: None,
         startup: false,
         fuel: false,
+        spin: None,
+        sequential: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -113,12 +130,19 @@ fn parse_args() -> Result<Args> {
             }
             "--startup" => args.startup = true,
             "--fuel" => args.fuel = true,
+            "--spin" => {
+                args.spin = Some(
+                    crm_spin::find()
+                        .ok_or_else(|| anyhow!("--spin: {}", crm_spin::not_found_reason()))?,
+                )
+            }
+            "--sequential" => args.sequential = true,
             "-h" | "--help" => {
                 println!(
                     "{}",
                     include_str!("crm-load.rs")
                         .lines()
-                        .take(23)
+                        .take(37)
                         .map(|l| l.trim_start_matches("//!"))
                         .collect::<Vec<_>>()
                         .join("\n")
@@ -127,6 +151,9 @@ fn parse_args() -> Result<Args> {
             }
             other => bail!("unknown argument {other}"),
         }
+    }
+    if args.spin.is_some() && args.fuel {
+        bail!("--fuel meters crm-host; it has no Spin leg");
     }
     if args.customers < 5 {
         bail!("--customers must be at least 5 (four play fixed roles)");
@@ -141,13 +168,13 @@ fn repo_root() -> PathBuf {
 /// The app's variables: the development auth configuration (`crm-token`, the same as
 /// `scripts/run` and the end-to-end suite), overridden by any `SPIN_VARIABLE_*` set in
 /// this process's environment, as `spin up` would read them.
-fn variables() -> VariableEnv {
+fn variables() -> BTreeMap<String, String> {
     let mut map: BTreeMap<String, String> = crm_token::dev_variables()
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
     map.extend(std::env::vars().filter(|(k, _)| k.starts_with("SPIN_VARIABLE_")));
-    VariableEnv::Map(map)
+    map
 }
 
 /// A development admin token for the in-process app, valid for a day so that a long
@@ -166,15 +193,54 @@ fn dev_authorization() -> String {
     )
 }
 
-fn start(manifest: PathBuf, state: &Path) -> Result<RunningHost> {
-    start_with(manifest, state, false)
+/// An app being served, by crm-host in this process or by `spin up`.
+enum Server {
+    Host(RunningHost),
+    Spin(SpinUp),
+}
+
+impl Server {
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Server::Host(host) => host.addr(),
+            Server::Spin(spin) => spin.addr(),
+        }
+    }
+
+    fn shutdown(self) {
+        match self {
+            Server::Host(host) => host.shutdown(),
+            Server::Spin(spin) => spin.stop(),
+        }
+    }
+}
+
+/// Serves `manifest` on `state` with the app's variables: through `spin up` when `spin`
+/// names a Spin CLI, otherwise through crm-host in this process.
+fn start(spin: &Option<PathBuf>, manifest: PathBuf, state: &Path) -> Result<Server> {
+    match spin {
+        None => start_with(manifest, state, false).map(Server::Host),
+        Some(spin) => {
+            let mut config = SpinConfig::new(spin, &manifest, state);
+            config.variables = variables().into_iter().collect();
+            SpinUp::start(&config).map(Server::Spin)
+        }
+    }
+}
+
+/// Where the runs are served, for the report's heading.
+fn served_by(spin: &Option<PathBuf>) -> String {
+    match spin {
+        None => "crm-host (in process)".to_owned(),
+        Some(path) => crm_spin::version(path).unwrap_or_else(|_| path.display().to_string()),
+    }
 }
 
 fn start_with(manifest: PathBuf, state: &Path, meter_fuel: bool) -> Result<RunningHost> {
     let mut config = HostConfig::new(manifest);
     config.listen = "127.0.0.1:0".parse()?;
     config.state_dir = Some(state.to_path_buf());
-    config.variable_env = variables();
+    config.variable_env = VariableEnv::Map(variables());
     config.meter_fuel = meter_fuel;
     Host::start(config)
 }
@@ -550,13 +616,67 @@ fn authorized(build: Build, authorization: &Option<String>) -> Build {
     }
 }
 
+/// The three floors, served by the floor app (`tests/fixtures/floor`): the no-op
+/// component, and the bare storage costs (`tests/fixtures/floor-store`).
+fn floors() -> Vec<Workload> {
+    vec![
+        Workload {
+            name: "floor".into(),
+            next: Box::new(|_| RequestSpec::get("/")),
+            ok: &[200],
+        },
+        Workload {
+            name: "floor.read".into(),
+            next: Box::new(|n| RequestSpec::get(format!("/store/read/{n}"))),
+            ok: &[200],
+        },
+        Workload {
+            name: "floor.insert".into(),
+            next: Box::new(|_| RequestSpec::post_json("/store/insert", String::new())),
+            ok: &[200],
+        },
+    ]
+}
+
+/// Whether a workload is served by the floor app.
+fn is_floor(name: &str) -> bool {
+    name == "floor" || name.starts_with("floor.")
+}
+
+/// The bare floor of what a workload does: one row written for the writes, one row read
+/// for everything else (a quote reads the policy), none for the floors and the mix.
+fn bare_of(name: &str) -> Option<&'static str> {
+    const WRITES: &[&str] = &[
+        "customer.create",
+        "interaction.append",
+        "loyalty.earn",
+        "loyalty.redeem",
+        "loan.application",
+    ];
+    if is_floor(name) || name == "mixed" {
+        None
+    } else if WRITES.contains(&name) {
+        Some("floor.insert")
+    } else {
+        Some("floor.read")
+    }
+}
+
+/// Creates the storage floors' table (WAL, 1,000 rows) before they are measured.
+fn prepare_floors(runtime: &tokio::runtime::Runtime, floor: SocketAddr) -> Result<()> {
+    let (status, _) = runtime.block_on(fetch(
+        floor,
+        &RequestSpec::post_json("/store/setup", String::new()),
+    ))?;
+    if status != 200 {
+        bail!("the storage floor's setup answered {status}");
+    }
+    Ok(())
+}
+
 fn workloads(f: Arc<Fixture>, authorization: &Option<String>) -> Result<Vec<Workload>> {
     let by_name = builders(&f);
-    let mut out = vec![Workload {
-        name: "floor".into(),
-        next: Box::new(|_| RequestSpec::get("/")),
-        ok: &[200],
-    }];
+    let mut out = floors();
     for (name, build, ok) in &by_name {
         let build = authorized(Arc::clone(build), authorization);
         out.push(Workload {
@@ -810,24 +930,33 @@ fn seeded_ids(state: &Path) -> Result<Vec<String>> {
         .collect()
 }
 
-/// Runs `names` (the floor always first) against the app and the floor.
+/// Runs `names` (the three floors always first) against the app and the floor app.
 fn run_workloads(
     runtime: &tokio::runtime::Runtime,
     fixture: Arc<Fixture>,
     authorization: &Option<String>,
     names: Option<&[String]>,
+    addrs: (SocketAddr, SocketAddr),
+    config: RunConfig,
+) -> Result<Vec<Stats>> {
+    let chosen: Vec<Workload> = workloads(fixture, authorization)?
+        .into_iter()
+        .filter(|w| is_floor(&w.name) || names.is_none_or(|wanted| wanted.contains(&w.name)))
+        .collect();
+    measure(runtime, chosen, addrs, config)
+}
+
+/// Runs each workload in turn (floors against the floor app) and fills in the ratios.
+fn measure(
+    runtime: &tokio::runtime::Runtime,
+    chosen: Vec<Workload>,
     (app_addr, floor_addr): (SocketAddr, SocketAddr),
     config: RunConfig,
 ) -> Result<Vec<Stats>> {
+    prepare_floors(runtime, floor_addr)?;
     let mut results: Vec<Stats> = Vec::new();
-    for workload in workloads(fixture, authorization)? {
-        if let Some(wanted) = names
-            && !wanted.contains(&workload.name)
-            && workload.name != "floor"
-        {
-            continue;
-        }
-        let target = if workload.name == "floor" {
+    for workload in chosen {
+        let target = if is_floor(&workload.name) {
             floor_addr
         } else {
             app_addr
@@ -840,7 +969,79 @@ fn run_workloads(
         .find(|s| s.workload == "floor")
         .cloned()
         .ok_or_else(|| anyhow!("no floor"))?;
-    Ok(with_floor(results, &floor))
+    Ok(with_bare(with_floor(results, &floor), bare_of))
+}
+
+/// `--sequential`: one keep-alive connection, one request after another, per kind of
+/// answer, next to the no-op and read floors. Where an answer leaves in pieces, Nagle's
+/// algorithm meets the client's delayed ACK and p99 shows ~40 ms.
+fn sequential_workloads(f: &Arc<Fixture>, authorization: &Option<String>) -> Vec<Workload> {
+    let auth = |spec: RequestSpec| -> RequestSpec {
+        let mut spec = spec;
+        if let Some(value) = authorization {
+            spec.headers.push(("authorization", value.clone()));
+        }
+        spec
+    };
+    let mut out: Vec<Workload> = floors().into_iter().take(2).collect();
+    out.push(Workload {
+        name: "seq.health".into(),
+        next: Box::new(|n| {
+            let service = [
+                "customers",
+                "interactions",
+                "loyalty",
+                "loans",
+                "recommendations",
+            ];
+            RequestSpec::get(format!("/v1/{}/health", service[(n % 5) as usize]))
+        }),
+        ok: &[200],
+    });
+    let policy = auth(RequestSpec::get("/v1/loans/policy"));
+    out.push(Workload {
+        name: "seq.200 (policy)".into(),
+        next: Box::new(move |_| policy.clone()),
+        ok: &[200],
+    });
+    let g = Arc::clone(f);
+    let token = authorization.clone();
+    out.push(Workload {
+        name: "seq.200 (audited read)".into(),
+        next: Box::new(move |n| {
+            let mut spec = RequestSpec::get(format!("/v1/customers/{}", g.pick(n)));
+            if let Some(value) = &token {
+                spec.headers.push(("authorization", value.clone()));
+            }
+            spec
+        }),
+        ok: &[200],
+    });
+    out.push(Workload {
+        name: "seq.401".into(),
+        next: Box::new(|_| RequestSpec::get("/v1/customers?limit=1")),
+        ok: &[401],
+    });
+    let missing = auth(RequestSpec::get("/v1/loans/policy/999999"));
+    out.push(Workload {
+        name: "seq.404".into(),
+        next: Box::new(move |_| missing.clone()),
+        ok: &[404],
+    });
+    let invalid = auth(RequestSpec::post_json(
+        "/v1/loans/quote",
+        json!({"product": "personal", "amount": {"amount": -1, "currency": "CNY"},
+               "termMonths": 0, "monthlyIncome": {"amount": 1, "currency": "CNY"},
+               "monthlyDebtPayments": {"amount": 0, "currency": "CNY"}, "creditScore": 9999,
+               "employmentStatus": "employed", "employmentMonths": 1})
+        .to_string(),
+    ));
+    out.push(Workload {
+        name: "seq.422".into(),
+        next: Box::new(move |_| invalid.clone()),
+        ok: &[422],
+    });
+    out
 }
 
 fn print_errors(results: &[Stats]) {
@@ -891,6 +1092,7 @@ fn scaling(
         .unwrap_or_else(|| scratch.path().to_path_buf());
     let floor_state = tempfile::tempdir()?;
     let floor = start(
+        &args.spin,
         repo_root().join("tests/fixtures/floor/spin.toml"),
         floor_state.path(),
     )?;
@@ -911,7 +1113,7 @@ fn scaling(
         } else {
             seed_state(sizes, &dir, args.explain && n == largest)?
         };
-        let app = start(repo_root().join("spin.toml"), &dir)?;
+        let app = start(&args.spin, repo_root().join("spin.toml"), &dir)?;
         let results = run_workloads(
             runtime,
             Arc::new(Fixture::from_ids(ids)),
@@ -1034,10 +1236,10 @@ fn startup(args: &Args, runtime: &tokio::runtime::Runtime, config: RunConfig) ->
     let mut running = None;
     for run in ["cold", "warm"] {
         if let Some(host) = running.take() {
-            RunningHost::shutdown(host);
+            Server::shutdown(host);
         }
         let t = Instant::now();
-        let host = start(manifest.clone(), state.path())?;
+        let host = start(&args.spin, manifest.clone(), state.path())?;
         let started = t.elapsed();
         first_answer(runtime, host.addr(), "/v1/customers/health")?;
         let answered = t.elapsed();
@@ -1047,6 +1249,7 @@ fn startup(args: &Args, runtime: &tokio::runtime::Runtime, config: RunConfig) ->
     let host = running.ok_or_else(|| anyhow!("no host"))?;
     let floor_state = tempfile::tempdir()?;
     let floor = start(
+        &args.spin,
         repo_root().join("tests/fixtures/floor/spin.toml"),
         floor_state.path(),
     )?;
@@ -1071,12 +1274,13 @@ fn startup(args: &Args, runtime: &tokio::runtime::Runtime, config: RunConfig) ->
         one,
     ))?;
     println!(
-        "Start-up (spin.toml, {} components)\n",
-        app.components.len()
+        "Start-up (spin.toml, {} components) on {}\n",
+        app.components.len(),
+        served_by(&args.spin)
     );
     println!(
         "{:<6} {:>16} {:>22}",
-        "start", "Host::start ms", "first answer ms"
+        "start", "serving ms", "first answer ms"
     );
     for (run, started, answered) in &starts {
         println!(
@@ -1223,9 +1427,10 @@ fn main() -> Result<()> {
                     &state,
                 );
             }
-            let app = start(repo_root().join("spin.toml"), &state)?;
+            let app = start(&args.spin, repo_root().join("spin.toml"), &state)?;
             let floor_state = tempfile::tempdir()?;
             let floor = start(
+                &args.spin,
                 repo_root().join("tests/fixtures/floor/spin.toml"),
                 floor_state.path(),
             )?;
@@ -1235,17 +1440,29 @@ fn main() -> Result<()> {
             (addrs, ids)
         }
     };
-    let results = run_workloads(
-        &runtime,
-        Arc::new(Fixture::from_ids(ids)),
-        &authorization,
-        args.workloads.as_deref(),
-        addrs,
-        config,
-    )?;
+    let fixture = Arc::new(Fixture::from_ids(ids));
+    let (results, connections) = if args.sequential {
+        let one = RunConfig {
+            connections: 1,
+            ..config
+        };
+        let chosen = sequential_workloads(&fixture, &authorization);
+        (measure(&runtime, chosen, addrs, one)?, 1)
+    } else {
+        let results = run_workloads(
+            &runtime,
+            fixture,
+            &authorization,
+            args.workloads.as_deref(),
+            addrs,
+            config,
+        )?;
+        (results, config.connections)
+    };
     println!(
-        "{} connections, {}s warm-up, {}s measured; {} customers, {} interactions ({} on one timeline), {} ledger entries on one account, {} inquiries on one customer, {} products\n",
-        config.connections,
+        "Served by {}; {} connection(s), {}s warm-up, {}s measured; {} customers, {} interactions ({} on one timeline), {} ledger entries on one account, {} inquiries on one customer, {} products\n",
+        served_by(&args.spin),
+        connections,
         args.warmup,
         args.duration,
         args.customers,
@@ -1260,8 +1477,8 @@ fn main() -> Result<()> {
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&results)?)?;
     }
-    for (host, _) in hosts {
-        host.shutdown();
+    for (server, _) in hosts {
+        server.shutdown();
     }
     Ok(())
 }
