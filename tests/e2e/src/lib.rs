@@ -75,7 +75,9 @@ impl Server {
     fn stop(self) {
         match self {
             Server::Host(host) => host.shutdown(),
-            Server::Spin(spin) => spin.stop(),
+            Server::Spin(spin) => {
+                spin.stop();
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Component stdout/stderr, written where `spin up` writes them:
 //! `<state-dir>/logs/<component>_stdout.txt` and `_stderr.txt`, appended to
-//! (Spin's `crates/trigger/src/cli/stdio.rs`). Optionally echoed to the host's
-//! own stdout/stderr, a convenience of this host only (`--follow-logs`).
+//! (Spin's `crates/trigger/src/cli/stdio.rs`), and echoed to the host's own
+//! stdout/stderr when following (the `crm-host` command's default, as `spin up`'s).
 
 use std::fs::File;
 use std::io::Write;

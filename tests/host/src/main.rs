@@ -1,17 +1,17 @@
-//! `crm-host [--listen ADDR] [--manifest spin.toml] [--state-dir DIR] [--follow-logs] [--meter-fuel]`
+//! `crm-host [--listen ADDR] [--manifest spin.toml] [--state-dir DIR] [--quiet] [--meter-fuel]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crm_host::{Host, HostConfig};
 
-const USAGE: &str = "usage: crm-host [--listen 127.0.0.1:3000] [--manifest spin.toml] [--state-dir DIR] [--follow-logs] [--meter-fuel]
+const USAGE: &str = "usage: crm-host [--listen 127.0.0.1:3000] [--manifest spin.toml] [--state-dir DIR] [--quiet] [--meter-fuel]
 
   --listen ADDR      address to serve on (default 127.0.0.1:3000)
   --manifest PATH    the Spin manifest (default ./spin.toml)
   --state-dir DIR    stores and component logs (default .spin/ beside the manifest)
-  --follow-logs      also print component stdout/stderr here (crm-host only;
-                     Spin itself only writes them to <state-dir>/logs)
+  -q, --quiet        print component stdout/stderr only to <state-dir>/logs; by
+                     default they are also printed here, as `spin up` does
   --meter-fuel       count the WebAssembly fuel each request burns and print
                      `fuel <units> <component> <METHOD> <path>` per request on
                      stderr (crm-host only; a measuring instrument)
@@ -31,7 +31,14 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let mut config = HostConfig::new("spin.toml");
-    let mut args = std::env::args().skip(1);
+    // `spin up` follows every component's output unless --quiet
+    // (crates/trigger/src/cli.rs, `follow_components`).
+    config.follow_logs = true;
+    let mut args = std::env::args().skip(1).peekable();
+    // `crm-host up --from spin.toml …` reads like `spin up --from spin.toml …`.
+    if args.peek().is_some_and(|a| a == "up") {
+        args.next();
+    }
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
             args.next()
@@ -46,6 +53,8 @@ fn run() -> anyhow::Result<()> {
             }
             "--manifest" | "-f" | "--from" => config.manifest_path = PathBuf::from(value(&arg)?),
             "--state-dir" => config.state_dir = Some(PathBuf::from(value("--state-dir")?)),
+            "--quiet" | "-q" => config.follow_logs = false,
+            // The default now; accepted so older scripts keep working.
             "--follow-logs" => config.follow_logs = true,
             "--meter-fuel" => config.meter_fuel = true,
             "-h" | "--help" => {

@@ -527,3 +527,41 @@ fn metered_requests_record_the_fuel_their_guest_burned_and_unmetered_hosts_recor
 
     assert!(shared().fuel().is_none(), "metering is off by default");
 }
+
+// ---- the command -----------------------------------------------------------------
+
+/// `spin up` prints component output on its own stdout unless `--quiet`
+/// (`crates/trigger/src/cli.rs`, `follow_components`); so does the `crm-host` command.
+/// Where a Spin CLI is found (`SPIN`, or `spin` on `PATH`) the same assertions run
+/// against it too, so the expectation is Spin's, not ours.
+#[test]
+fn the_command_prints_component_output_like_spin_up_unless_quiet() {
+    probe_wasm();
+    let mut commands = vec![std::path::PathBuf::from(env!("CARGO_BIN_EXE_crm-host"))];
+    commands.extend(crm_spin::find());
+    for (command, quiet) in commands.iter().flat_map(|c| [(c, false), (c, true)]) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = crm_spin::SpinConfig::new(command, &probe_manifest(), dir.path());
+        config.variables = default_env()
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        if quiet {
+            config.extra_args.push("--quiet".to_owned());
+        }
+        let server = crm_spin::SpinUp::start(&config).expect("crm-host up serves");
+        let marker = format!("marker-quiet-{quiet}");
+        let reply = get(server.addr(), &format!("/log?line={marker}"));
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        let printed = server.stop();
+        let logged = std::fs::read_to_string(dir.path().join("logs/probe_stdout.txt"))
+            .expect("the component's log file");
+        assert!(logged.contains(&marker), "{}: {logged}", command.display());
+        assert_eq!(
+            printed.contains(&marker),
+            !quiet,
+            "{} quiet={quiet}: {printed}",
+            command.display()
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Real Spin as a test back end: find the `spin` CLI (`SPIN`, or `spin` on `PATH`), start
 //! `spin up` for a manifest on a random loopback port with a state directory of the
-//! caller's, wait until it serves, and stop it again.
+//! caller's, wait until it serves, and stop it again. The `crm-host` command takes the
+//! same arguments, so its own tests drive it through this too.
 //!
 //! Modelled on Spin's own harness (`tests/testing-framework/src/runtimes/spin_cli.rs`):
 //! a black box on a real port. Port 0 is passed to `--listen`; Spin binds it and prints
@@ -59,6 +60,8 @@ pub struct SpinConfig {
     pub variables: Vec<(String, String)>,
     /// The loopback address to bind; port 0 picks a free one.
     pub listen: SocketAddr,
+    /// More arguments after the ones above (e.g. `--quiet`).
+    pub extra_args: Vec<String>,
 }
 
 impl SpinConfig {
@@ -70,6 +73,7 @@ impl SpinConfig {
             state_dir: state_dir.to_path_buf(),
             variables: Vec::new(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            extra_args: Vec::new(),
         }
     }
 }
@@ -79,6 +83,7 @@ pub struct SpinUp {
     child: Child,
     addr: SocketAddr,
     output: Arc<Mutex<String>>,
+    drains: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl SpinUp {
@@ -95,6 +100,7 @@ impl SpinUp {
             .arg(config.listen.to_string())
             .arg("--state-dir")
             .arg(&config.state_dir)
+            .args(&config.extra_args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -111,8 +117,10 @@ impl SpinUp {
         let (lines_tx, lines) = mpsc::channel::<String>();
         let stdout = child.stdout.take().context("spin up stdout")?;
         let stderr = child.stderr.take().context("spin up stderr")?;
-        drain(stdout, Arc::clone(&output), Some(lines_tx));
-        drain(stderr, Arc::clone(&output), None);
+        let drains = vec![
+            drain(stdout, Arc::clone(&output), Some(lines_tx)),
+            drain(stderr, Arc::clone(&output), None),
+        ];
 
         let deadline = Instant::now() + START_TIMEOUT;
         let addr = loop {
@@ -147,6 +155,7 @@ impl SpinUp {
             child,
             addr,
             output,
+            drains,
         })
     }
 
@@ -170,9 +179,14 @@ impl SpinUp {
         self.child.id()
     }
 
-    /// Stops it as Ctrl-C would and waits for it to exit (killed after 10 s).
-    pub fn stop(mut self) {
+    /// Stops it as Ctrl-C would, waits for it to exit (killed after 10 s), and returns
+    /// everything it printed.
+    pub fn stop(mut self) -> String {
         self.terminate();
+        for drain in self.drains.drain(..) {
+            let _ = drain.join();
+        }
+        self.output()
     }
 
     fn terminate(&mut self) {
@@ -208,7 +222,7 @@ fn drain(
     pipe: impl Read + Send + 'static,
     output: Arc<Mutex<String>>,
     lines: Option<mpsc::Sender<String>>,
-) {
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut reader = BufReader::new(pipe);
         let mut line = String::new();
@@ -229,7 +243,7 @@ fn drain(
                 }
             }
         }
-    });
+    })
 }
 
 /// The address in `Serving http://127.0.0.1:3000`, Spin's line once it listens.

@@ -210,7 +210,9 @@ impl Server {
     fn shutdown(self) {
         match self {
             Server::Host(host) => host.shutdown(),
-            Server::Spin(spin) => spin.stop(),
+            Server::Spin(spin) => {
+                spin.stop();
+            }
         }
     }
 }
