@@ -54,20 +54,37 @@ pub use rows::{Row, Rows, Value};
 pub use stores::Stores;
 pub use variables::{MapVariables, Variables};
 
+use std::cell::Cell;
+
 /// A connection to the app's SQL database (`default`).
 pub trait Database {
     /// Runs one SQL statement with positional `?` parameters and returns its rows.
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError>;
+
+    /// How many [`in_transaction`] scopes are open on this connection, for adapters
+    /// that keep count (both of ours do): inside an open one, `in_transaction` is a
+    /// savepoint, so a handler's transaction nests in the request's. `None`: not
+    /// counted, every call begins its own transaction.
+    fn open_transactions(&self) -> Option<&Cell<u32>> {
+        None
+    }
 }
 
 /// Runs `work` between `BEGIN IMMEDIATE` and `COMMIT` on `db`, rolling back if it
-/// fails, and returns what `work` returned. See rule 2 in the crate documentation
+/// fails, and returns what `work` returned. Inside another `in_transaction` on the same
+/// connection it is a savepoint instead: its work is undone alone when it fails, and
+/// commits with the enclosing transaction. See rule 2 in the crate documentation
 /// before reaching for this.
 pub fn in_transaction<T, E: From<StoreError>>(
     db: &dyn Database,
     work: impl FnOnce(&dyn Database) -> Result<T, E>,
 ) -> Result<T, E> {
+    let depth = db.open_transactions();
+    if let Some(depth) = depth.filter(|d| d.get() > 0) {
+        return in_savepoint(db, depth, work);
+    }
     db.execute("BEGIN IMMEDIATE", &[])?;
+    let _open = depth.map(Open::enter);
     match work(db) {
         Ok(value) => match db.execute("COMMIT", &[]) {
             Ok(_) => Ok(value),
@@ -84,6 +101,44 @@ pub fn in_transaction<T, E: From<StoreError>>(
             let _ = db.execute("ROLLBACK", &[]);
             Err(e)
         }
+    }
+}
+
+/// One name for every level: `ROLLBACK TO` and `RELEASE` act on the innermost savepoint
+/// of that name, which is this scope's while scopes nest strictly.
+fn in_savepoint<T, E: From<StoreError>>(
+    db: &dyn Database,
+    depth: &Cell<u32>,
+    work: impl FnOnce(&dyn Database) -> Result<T, E>,
+) -> Result<T, E> {
+    db.execute("SAVEPOINT crm_nested", &[])?;
+    let _open = Open::enter(depth);
+    match work(db) {
+        Ok(value) => {
+            db.execute("RELEASE crm_nested", &[])?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = db.execute("ROLLBACK TO crm_nested", &[]);
+            let _ = db.execute("RELEASE crm_nested", &[]);
+            Err(e)
+        }
+    }
+}
+
+/// Counts one open scope for as long as it lives.
+struct Open<'a>(&'a Cell<u32>);
+
+impl<'a> Open<'a> {
+    fn enter(depth: &'a Cell<u32>) -> Open<'a> {
+        depth.set(depth.get() + 1);
+        Open(depth)
+    }
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
     }
 }
 

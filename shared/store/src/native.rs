@@ -3,23 +3,32 @@
 
 use crate::{Database, KeyValue, Rows, StoreError, Stores, Value};
 use rusqlite::types::ValueRef;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 /// A SQLite connection through rusqlite.
 pub struct NativeDatabase {
     conn: rusqlite::Connection,
+    open_transactions: Cell<u32>,
 }
 
 impl NativeDatabase {
     /// Opens (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         rusqlite::Connection::open(path)
-            .map(|conn| NativeDatabase { conn })
+            .map(|conn| NativeDatabase {
+                conn,
+                open_transactions: Cell::new(0),
+            })
             .map_err(to_store_error)
     }
 }
 
 impl Database for NativeDatabase {
+    fn open_transactions(&self) -> Option<&Cell<u32>> {
+        Some(&self.open_transactions)
+    }
+
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
         let mut statement = self.conn.prepare_cached(sql).map_err(to_store_error)?;
         let columns: Vec<String> = statement
