@@ -19,7 +19,7 @@ pub struct SpinDatabase {
 /// How long a statement keeps retrying while another connection holds the lock it needs
 /// (rusqlite's busy timeout, which Spin's connections start with, is also 5 s).
 const LOCK_PATIENCE: Duration = Duration::from_secs(5);
-/// The first pause before retrying a locked statement, and the longest.
+/// The shortest and the longest pause before retrying a locked statement.
 const FIRST_PAUSE: Duration = Duration::from_micros(50);
 const LONGEST_PAUSE: Duration = Duration::from_millis(1);
 
@@ -30,8 +30,8 @@ impl SpinDatabase {
     /// SQLite's default handler sleeps 1, 2, 5, 10 … 100 ms between tries, so under 16
     /// concurrent writers a statement that was unlucky a few times waited hundreds of
     /// milliseconds for a lock held for well under one (measured on Spin 4.0.2, a bare
-    /// one-row insert: p99 492 ms). Here the pause starts at 50 µs and doubles up to
-    /// 1 ms: p99 67 ms for the same insert (docs/performance.md).
+    /// one-row insert: p99 492 ms). Here a statement retries every 1 ms to 50 µs
+    /// ([`pause_after`]): p99 67 ms for the same insert (docs/performance.md).
     pub fn open_default() -> Result<Self, StoreError> {
         let conn = sqlite::Connection::open(DEFAULT).map_err(from_sqlite_error)?;
         let db = SpinDatabase {
@@ -60,12 +60,10 @@ impl Database for SpinDatabase {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
         let params: Vec<sqlite::Value> = params.iter().map(to_spin).collect();
         let started = Instant::now();
-        let mut pause = FIRST_PAUSE;
         loop {
             match self.execute_once(sql, &params) {
                 Err(StoreError::Busy) if started.elapsed() < LOCK_PATIENCE => {
-                    std::thread::sleep(pause + jitter(pause));
-                    pause = (pause * 2).min(LONGEST_PAUSE);
+                    std::thread::sleep(pause_after(started.elapsed()));
                 }
                 other => return other,
             }
@@ -77,13 +75,18 @@ impl Database for SpinDatabase {
     }
 }
 
-/// Up to half of `pause` more, so writers that collided do not retry in step.
-fn jitter(pause: Duration) -> Duration {
+/// How long to wait before the next try, having waited `waited` so far: from 1 ms for a
+/// newcomer down to 50 µs after 8 ms, plus up to half as much again at random. Age
+/// priority: a statement that has waited long tries more often, so the writers that keep
+/// arriving do not starve it (with SQLite's growing sleeps, and with a plain doubling
+/// backoff, a few unlucky writes waited 0.5-1 s under 16 connections).
+fn pause_after(waited: Duration) -> Duration {
+    let pause = LONGEST_PAUSE.saturating_sub(waited / 8).max(FIRST_PAUSE);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    let half = pause.as_nanos().max(1) as u32 / 2;
-    Duration::from_nanos(u64::from(nanos % half.max(1)))
+    let half = (pause.as_nanos() / 2).max(1) as u32;
+    pause + Duration::from_nanos(u64::from(nanos % half))
 }
 
 fn to_spin(value: &Value) -> sqlite::Value {
