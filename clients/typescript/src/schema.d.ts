@@ -175,12 +175,52 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Verify the audit trail's hash chain
-         * @description Recomputes the chain of audit records and reports whether it is intact.
+         * Verify the audit trail's keyed chain
+         * @description Recomputes the HMAC chain over every sealed record with the audit key and reports the first failure. With an exported head (`headSeq` and `headMac`, both or neither), also checks that this record is still there with the same MAC, so removing the newest records is detected.
          */
         get: operations["verifyAuditTrail"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/audit/head": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit chain's newest sealed record, to export
+         * @description Keep it outside the database (a ticket, a report, the key holder) and pass it to verify later.
+         */
+        get: operations["getAuditHead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/audit/seals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Seal audit records not yet in the chain (a scheduler's call)
+         * @description Seals up to 5,000 of the oldest unsealed records under the audit key. Every write also seals a few; reads append unsealed.
+         */
+        post: operations["sealAuditTrail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1157,26 +1197,36 @@ export interface components {
         AuditRecord: {
             seq: number;
             at: components["schemas"]["Timestamp"];
-            actor: string | null;
+            actor: string;
             roles: string[];
             action: string;
-            resource?: string | null;
+            resource: string;
             customerId: string | null;
-            requestId: string | null;
-            outcome: string | null;
-            status: number | null;
-            prevHash: string | null;
-            hash: string;
+            requestId: string;
+            /** @enum {string} */
+            outcome: "success" | "denied" | "rejected" | "failed";
+            status: number;
+            /** @description a list read's filter and count */
+            detail: string | null;
+            /** @description its HMAC in the chain; null until sealed */
+            mac: string | null;
         };
-        /** @description Whether the audit trail's hash chain is intact, and where it first breaks. */
+        AuditHeadOrNull: {
+            seq: number;
+            mac: string;
+        } | null;
+        /** @description Whether the audit trail's keyed chain holds, and where it first fails. */
         AuditVerification: {
             ok: boolean;
             records: number;
-            /** @description the hash of the newest record */
-            head: string | null;
+            sealed: number;
+            /** @description records appended since the last seal */
+            unsealed: number;
+            head: components["schemas"]["AuditHeadOrNull"];
             firstBroken: {
                 seq: number;
-                reason: string;
+                /** @enum {string} */
+                reason: "gap" | "mac" | "unsealed_before_sealed" | "head_missing" | "head_mismatch";
             } | null;
             verifiedAt: components["schemas"]["Timestamp"];
         };
@@ -2255,7 +2305,12 @@ export interface operations {
     };
     verifyAuditTrail: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the `seq` of an exported head */
+                headSeq?: number;
+                /** @description its `mac` */
+                headMac?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2276,6 +2331,64 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAuditHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The head, or null when nothing is sealed yet. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        head: components["schemas"]["AuditHeadOrNull"];
+                        exportedAt: components["schemas"]["Timestamp"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    sealAuditTrail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many were sealed, and the head afterwards. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sealed: number;
+                        head: components["schemas"]["AuditHeadOrNull"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };

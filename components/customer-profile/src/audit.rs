@@ -1,13 +1,17 @@
 //! The auditor's view of the audit trail every component writes (`crm_store::audit`):
-//! one customer's records, and a recomputation of the whole hash chain.
+//! one customer's records, the chain's head to export, a recomputation of the whole
+//! keyed chain (against an exported head, to catch truncation), and sealing.
 
 use crm_domain::id::CustomerId;
 use crm_domain::page::{Cursor, Limit};
 use crm_domain::time::Timestamp;
 use crm_http::{ApiError, ApiResult, Ctx, FieldError, json_response};
-use crm_store::audit::{self, Record};
+use crm_store::audit::{self, AuditKey, Head, KEY_VARIABLE, Record};
 use http::StatusCode;
 use serde_json::{Value, json};
+
+/// Most records one `POST …/audit/seals` seals.
+const SEAL_MAX: i64 = 5000;
 
 fn record_view(r: &Record) -> Value {
     json!({
@@ -21,13 +25,29 @@ fn record_view(r: &Record) -> Value {
         "requestId": r.entry.request_id,
         "outcome": r.entry.outcome,
         "status": r.entry.status,
-        "prevHash": r.prev_hash,
-        "hash": r.hash,
+        "detail": r.entry.detail,
+        "mac": r.mac,
     })
 }
 
+fn head_view(head: &Option<Head>) -> Value {
+    head.as_ref()
+        .map_or(Value::Null, |h| json!({"seq": h.seq, "mac": h.mac}))
+}
+
+fn key(ctx: &Ctx<'_>) -> Result<AuditKey, ApiError> {
+    let value = ctx.variable(KEY_VARIABLE).ok_or_else(|| {
+        ApiError::Internal(format!(
+            "the audit trail is not configured: {KEY_VARIABLE} is not set"
+        ))
+    })?;
+    AuditKey::new(value.as_bytes())
+        .map_err(|e| ApiError::Internal(format!("the audit trail is not configured: {e}")))
+}
+
 /// `GET /v1/customers/{id}/audit?limit=&cursor=`: the customer's audit records, newest
-/// first. Records outlive an erasure: they hold ids, never personal values.
+/// first, each with its MAC once sealed. Records outlive an erasure: they hold ids,
+/// never personal values.
 pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&["limit", "cursor"])?;
     let id = ctx
@@ -62,19 +82,70 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     )
 }
 
-/// `GET /v1/customers/audit/verify`: recomputes the hash chain from the first record and
-/// reports the first broken link (`null` when the chain holds) and the head hash.
-pub fn verify(ctx: &Ctx<'_>) -> ApiResult {
+/// `GET /v1/customers/audit/head`: the newest sealed record's place and MAC, to keep
+/// outside the database and pass to `verify` later.
+pub fn head(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
-    let report = audit::verify(ctx.db()?)?;
+    let head = audit::head(ctx.db()?)?;
+    json_response(
+        StatusCode::OK,
+        &json!({"head": head_view(&head), "exportedAt": ctx.now}),
+    )
+}
+
+/// The exported head named by `headSeq` and `headMac`, both or neither.
+fn exported_head(ctx: &Ctx<'_>) -> Result<Option<Head>, ApiError> {
+    let seq = ctx.query("headSeq")?;
+    let mac = ctx.query("headMac")?;
+    match (seq, mac) {
+        (None, None) => Ok(None),
+        (Some(seq), Some(mac)) => {
+            let seq = seq
+                .parse::<i64>()
+                .ok()
+                .filter(|s| *s > 0)
+                .ok_or_else(|| ApiError::invalid("headSeq", "must be a positive integer"))?;
+            if mac.len() != 64 || !mac.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ApiError::invalid("headMac", "must be 64 hex digits"));
+            }
+            Ok(Some(Head {
+                seq,
+                mac: mac.to_ascii_lowercase(),
+            }))
+        }
+        (Some(_), None) => Err(ApiError::invalid("headMac", "is required with headSeq")),
+        (None, Some(_)) => Err(ApiError::invalid("headSeq", "is required with headMac")),
+    }
+}
+
+/// `GET /v1/customers/audit/verify[?headSeq=&headMac=]`: recomputes the keyed chain from
+/// the first record and reports the first failure (`null` when it holds), how many
+/// records are sealed, and the head; with an exported head, also that it is still there.
+pub fn verify(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&["headSeq", "headMac"])?;
+    let exported = exported_head(ctx)?;
+    let report = audit::verify(ctx.db()?, &key(ctx)?, exported.as_ref())?;
     json_response(
         StatusCode::OK,
         &json!({
             "ok": report.broken.is_none(),
             "records": report.records,
-            "head": report.head,
+            "sealed": report.sealed,
+            "unsealed": report.records - report.sealed,
+            "head": head_view(&report.head),
             "firstBroken": report.broken.map(|b| json!({"seq": b.seq, "reason": b.reason})),
             "verifiedAt": ctx.now,
         }),
+    )
+}
+
+/// `POST /v1/customers/audit/seals`: seals up to 5,000 records not yet in the chain (a
+/// scheduler calls it; every write also seals a few).
+pub fn seal(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&[])?;
+    let sealed = audit::seal(ctx.db()?, &key(ctx)?, SEAL_MAX)?;
+    json_response(
+        StatusCode::OK,
+        &json!({"sealed": sealed.records, "head": head_view(&sealed.head)}),
     )
 }

@@ -28,6 +28,8 @@ const ROUTES: &[Route] = &[
     Route::get("/v1/customers/segments/summary", handlers::summary)
         .requires(Action::CustomerSummary),
     Route::get("/v1/customers/audit/verify", audit::verify).requires(Action::AuditVerify),
+    Route::get("/v1/customers/audit/head", audit::head).requires(Action::AuditVerify),
+    Route::post("/v1/customers/audit/seals", audit::seal).requires(Action::AuditSeal),
     Route::get("/v1/customers/:id", handlers::get)
         .requires(Action::CustomerRead)
         .customer_in_path("id"),

@@ -24,6 +24,7 @@ pub struct Ctx<'a> {
     log_note: RefCell<Option<String>>,
     identity: Option<Identity>,
     subject: RefCell<Option<String>>,
+    audit_detail: RefCell<Option<String>>,
     reached: Cell<bool>,
 }
 
@@ -50,6 +51,7 @@ impl<'a> Ctx<'a> {
             log_note: RefCell::new(None),
             identity,
             subject: RefCell::new(subject),
+            audit_detail: RefCell::new(None),
             reached: Cell::new(false),
         }
     }
@@ -110,12 +112,27 @@ impl<'a> Ctx<'a> {
         auth::customer_view(value, roles, list);
     }
 
+    /// What the audit record of this request should say beyond who, what and whom: a
+    /// list read's filter and count (`segment=sme count=50`). Ids and codes only.
+    pub fn set_audit_detail(&self, detail: impl Into<String>) {
+        *self.audit_detail.borrow_mut() = Some(detail.into());
+    }
+
+    pub(crate) fn take_audit_detail(&self) -> Option<String> {
+        self.audit_detail.borrow_mut().take()
+    }
+
     pub(crate) fn take_subject(&self) -> Option<String> {
         self.subject.borrow_mut().take()
     }
 
     pub(crate) fn reached(&self) -> bool {
         self.reached.get()
+    }
+
+    /// A Spin variable of this component (`None` when unset or empty).
+    pub fn variable(&self, name: &str) -> Option<String> {
+        self.stores.variables().get(name).filter(|v| !v.is_empty())
     }
 
     /// The value captured for `:name` in the route pattern.

@@ -6,7 +6,7 @@ use crate::auth::{self, Identity};
 use crate::ids::now;
 use crate::log::{RequestLog, emit};
 use crate::routing::{Access, Match, Subject, find};
-use crate::{ApiError, Ctx, Request, RequestId, Response, Route, Service, query};
+use crate::{ApiError, ApiResult, Ctx, Request, RequestId, Response, Route, Service, query};
 use crm_domain::Timestamp;
 use crm_domain::security::{Action, Audit};
 use crm_store::Stores;
@@ -147,14 +147,13 @@ fn run(
     out: &mut Outcome,
 ) -> Response {
     let now = now();
-    let action = match route.access {
+    let identity = match route.access {
         Access::Anonymous => None,
         Access::Undeclared | Access::Action(_) => match authenticate(request, stores, now, out) {
             Ok(identity) => Some(identity),
             Err(e) => return e.to_response(request_id),
         },
     };
-    let identity = action;
     let action = match route.access {
         Access::Anonymous => None,
         Access::Action(a) => Some(a),
@@ -168,32 +167,47 @@ fn run(
         }
     };
     let subject = subject_of(route, &params, request);
-    if let (Some(identity), Some(action)) = (&identity, action) {
-        let refusal = if !identity.may(action) {
-            Some(auth::forbidden(format!("your roles do not allow {action}")))
-        } else if identity.is_customer()
-            && !matches!(route.subject, Subject::None | Subject::Resource)
-            && subject.as_deref() != Some(identity.sub.as_str())
-        {
-            Some(auth::forbidden(
-                "a customer token reaches only its own customer's data",
-            ))
-        } else {
-            None
-        };
-        if let Some(e) = refusal {
-            let mut response = e.to_response(request_id);
-            let entry = AuditFacts {
-                identity,
-                action,
-                subject,
-                request,
-                request_id,
-                now,
-            };
-            record(stores, &entry, &mut response, out);
-            return response;
+    let (Some(identity), Some(action)) = (identity, action) else {
+        // An anonymous route: nothing to authorise or record.
+        let ctx = Ctx::new(
+            request,
+            request_id.clone(),
+            now,
+            service,
+            stores,
+            params,
+            None,
+            subject,
+        );
+        let result = (route.handler)(&ctx);
+        out.note = ctx.take_note();
+        return answer(result, request_id, out);
+    };
+    let facts = AuditFacts {
+        identity: &identity,
+        action,
+        request,
+        request_id,
+        now,
+    };
+    let refusal = if !identity.may(action) {
+        Some(auth::forbidden(format!("your roles do not allow {action}")))
+    } else if identity.is_customer()
+        && !matches!(route.subject, Subject::None | Subject::Resource)
+        && subject.as_deref() != Some(identity.sub.as_str())
+    {
+        Some(auth::forbidden(
+            "a customer token reaches only its own customer's data",
+        ))
+    } else {
+        None
+    };
+    if let Some(e) = refusal {
+        let response = e.to_response(request_id);
+        if action.audit() != Audit::No {
+            record_alone(stores, &facts, subject, None, &response, out);
         }
+        return response;
     }
     let ctx = Ctx::new(
         request,
@@ -202,12 +216,41 @@ fn run(
         service,
         stores,
         params,
-        identity.clone(),
+        Some(identity.clone()),
         subject,
     );
-    let result = (route.handler)(&ctx);
-    out.note = ctx.take_note();
-    let mut response = match result {
+    let response = match action.audit() {
+        Audit::Write => run_write(route, &ctx, &facts, stores, out),
+        kind => {
+            let result = (route.handler)(&ctx);
+            let mut response = answer(result, request_id, out);
+            if let Some(refused) = unchecked_owner(route, &ctx, &response, out) {
+                response = refused;
+            }
+            if kind == Audit::Read {
+                let written = record_alone(
+                    stores,
+                    &facts,
+                    ctx.take_subject(),
+                    ctx.take_audit_detail(),
+                    &response,
+                    out,
+                );
+                if !written && response.status().is_success() {
+                    // No personal data leaves without its trace.
+                    response = ApiError::from(crm_store::StoreError::Busy).to_response(request_id);
+                }
+            }
+            response
+        }
+    };
+    out.note = ctx.take_note().or(out.note.take());
+    response
+}
+
+/// The handler's answer, with a 5xx's cause kept for the log line.
+fn answer(result: ApiResult, request_id: &RequestId, out: &mut Outcome) -> Response {
+    match result {
         Ok(response) => response,
         Err(e) => {
             if matches!(e, ApiError::Internal(_)) {
@@ -215,31 +258,124 @@ fn run(
             }
             e.to_response(request_id)
         }
-    };
-    // A handler that forgot to check whose resource it served must not hand another
-    // customer's data to a customer token: fail closed.
-    if let Some(identity) = &identity
-        && identity.is_customer()
+    }
+}
+
+/// A handler that forgot to check whose resource it served must not hand another
+/// customer's data to a customer token: fail closed with a 403 instead of `response`.
+fn unchecked_owner(
+    route: &Route,
+    ctx: &Ctx<'_>,
+    response: &Response,
+    out: &mut Outcome,
+) -> Option<Response> {
+    let identity = ctx.identity()?;
+    if identity.is_customer()
         && route.subject == Subject::Resource
         && !ctx.reached()
         && response.status().is_success()
     {
         out.error = Some(format!("route {} did not check the owner", route.pattern));
-        response = auth::forbidden("a customer token reaches only its own customer's data")
-            .to_response(request_id);
+        return Some(
+            auth::forbidden("a customer token reaches only its own customer's data")
+                .to_response(&ctx.request_id),
+        );
     }
-    if let (Some(identity), Some(action)) = (&identity, action) {
-        let entry = AuditFacts {
-            identity,
-            action,
-            subject: ctx.take_subject(),
-            request,
-            request_id,
-            now,
+    None
+}
+
+/// How many records not yet in the chain a write seals along with its own: enough to
+/// keep up with reads between writes, few enough to keep the write lock short.
+const SEAL_PER_WRITE: i64 = 64;
+
+/// Why a write's transaction was rolled back.
+enum Rollback {
+    /// The handler failed (5xx): nothing it did stays.
+    Handler(ApiError),
+    /// A customer token reached a resource the handler did not check: refused, undone.
+    Refused(Box<Response>),
+    /// The audit record, the seal or the commit failed.
+    Store(crm_store::StoreError),
+}
+
+impl From<crm_store::StoreError> for Rollback {
+    fn from(e: crm_store::StoreError) -> Self {
+        Rollback::Store(e)
+    }
+}
+
+/// Runs a write in one transaction with its audit record (and a few older records
+/// sealed into the chain): one commit, and the write and its record commit together or
+/// not at all. A 4xx commits too, with its record (an idempotent 4xx is remembered); a
+/// 5xx rolls everything back and is recorded as `failed` on its own.
+fn run_write(
+    route: &Route,
+    ctx: &Ctx<'_>,
+    facts: &AuditFacts<'_>,
+    stores: &Stores,
+    out: &mut Outcome,
+) -> Response {
+    let request_id = &ctx.request_id;
+    let prepared = stores.database().map_err(ApiError::from).and_then(|db| {
+        let key = audit_key(stores)?;
+        Ok((db, key))
+    });
+    let (db, key) = match prepared {
+        Ok(pair) => pair,
+        Err(e) => {
+            let response = answer(Err(e), request_id, out);
+            record_alone(stores, facts, ctx.take_subject(), None, &response, out);
+            return response;
+        }
+    };
+    let committed = crm_store::in_transaction(db, |db| -> Result<Response, Rollback> {
+        let response = match (route.handler)(ctx) {
+            Ok(response) => response,
+            Err(e) if e.status().is_server_error() => return Err(Rollback::Handler(e)),
+            Err(e) => e.to_response(request_id),
         };
-        record(stores, &entry, &mut response, out);
+        let mut unused = Outcome::default();
+        if let Some(refused) = unchecked_owner(route, ctx, &response, &mut unused) {
+            out.error = unused.error;
+            return Err(Rollback::Refused(Box::new(refused)));
+        }
+        let entry = facts.entry(ctx.take_subject(), ctx.take_audit_detail(), &response);
+        trail::append(db, &entry)?;
+        trail::seal(db, &key, SEAL_PER_WRITE)?;
+        Ok(response)
+    });
+    match committed {
+        Ok(response) => response,
+        Err(rollback) => {
+            let response = match rollback {
+                Rollback::Handler(e) => answer(Err(e), request_id, out),
+                Rollback::Refused(response) => *response,
+                Rollback::Store(e) => {
+                    out.error = Some(format!("write rolled back: {e}"));
+                    ApiError::from(e).to_response(request_id)
+                }
+            };
+            record_alone(stores, facts, ctx.take_subject(), None, &response, out);
+            response
+        }
     }
-    response
+}
+
+/// The chain's key from the component's variables; a missing or short key is a 500
+/// (writes fail closed rather than go unsealed).
+fn audit_key(stores: &Stores) -> Result<trail::AuditKey, ApiError> {
+    let value = stores
+        .variables()
+        .get(trail::KEY_VARIABLE)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ApiError::Internal(format!(
+                "the audit trail is not configured: {} is not set",
+                trail::KEY_VARIABLE
+            ))
+        })?;
+    trail::AuditKey::new(value.as_bytes())
+        .map_err(|e| ApiError::Internal(format!("the audit trail is not configured: {e}")))
 }
 
 fn authenticate(
@@ -271,50 +407,64 @@ fn authenticate(
 struct AuditFacts<'a> {
     identity: &'a Identity,
     action: Action,
-    subject: Option<String>,
     request: &'a Request,
     request_id: &'a RequestId,
     now: Timestamp,
 }
 
-/// Appends the audit record of an audited action. A read whose record cannot be
-/// written is not answered (503): no personal data leaves without its trace. A write
-/// has already committed, so its answer stands and the failure is logged.
-fn record(stores: &Stores, facts: &AuditFacts<'_>, response: &mut Response, out: &mut Outcome) {
-    let kind = facts.action.audit();
-    if kind == Audit::No {
-        return;
+impl AuditFacts<'_> {
+    /// The record of this request answered with `response`.
+    fn entry(&self, subject: Option<String>, detail: Option<String>, response: &Response) -> Entry {
+        let status = response.status().as_u16();
+        let outcome = match status {
+            401 | 403 => "denied",
+            500.. => "failed",
+            400.. => "rejected",
+            _ => "success",
+        };
+        let mut resource = self.request.uri().path().to_owned();
+        resource.truncate(
+            (0..=MAX_AUDIT_RESOURCE.min(resource.len()))
+                .rev()
+                .find(|i| resource.is_char_boundary(*i))
+                .unwrap_or(0),
+        );
+        Entry {
+            at: self.now.unix_millis(),
+            actor: self.identity.sub.clone(),
+            roles: self.identity.roles_text(),
+            action: self.action.as_str().to_owned(),
+            resource,
+            customer_id: subject,
+            request_id: self.request_id.as_str().to_owned(),
+            outcome: outcome.to_owned(),
+            status: i64::from(status),
+            detail,
+        }
     }
-    let status = response.status().as_u16();
-    let outcome = match status {
-        401 | 403 => "denied",
-        500.. => "failed",
-        400.. => "rejected",
-        _ => "success",
-    };
-    let mut resource = facts.request.uri().path().to_owned();
-    resource.truncate(
-        (0..=MAX_AUDIT_RESOURCE.min(resource.len()))
-            .rev()
-            .find(|i| resource.is_char_boundary(*i))
-            .unwrap_or(0),
-    );
-    let entry = Entry {
-        at: facts.now.unix_millis(),
-        actor: facts.identity.sub.clone(),
-        roles: facts.identity.roles_text(),
-        action: facts.action.as_str().to_owned(),
-        resource,
-        customer_id: facts.subject.clone(),
-        request_id: facts.request_id.as_str().to_owned(),
-        outcome: outcome.to_owned(),
-        status: i64::from(status),
-    };
-    let appended = stores.database().and_then(|db| trail::append(db, &entry));
-    if let Err(e) = appended {
-        out.error = Some(format!("audit record not written: {e}"));
-        if kind == Audit::Read && response.status().is_success() {
-            *response = ApiError::from(crm_store::StoreError::Busy).to_response(facts.request_id);
+}
+
+/// Appends the record of a request that is not a committed write (a read, a refusal, a
+/// write that was rolled back) in one statement of its own; false when it could not be
+/// written (the caller decides what that means for the answer; it is always logged).
+fn record_alone(
+    stores: &Stores,
+    facts: &AuditFacts<'_>,
+    subject: Option<String>,
+    detail: Option<String>,
+    response: &Response,
+    out: &mut Outcome,
+) -> bool {
+    let entry = facts.entry(subject, detail, response);
+    match stores.database().and_then(|db| trail::append(db, &entry)) {
+        Ok(_) => true,
+        Err(e) => {
+            let previous = out.error.take();
+            out.error = Some(match previous {
+                Some(p) => format!("{p}; audit record not written: {e}"),
+                None => format!("audit record not written: {e}"),
+            });
+            false
         }
     }
 }

@@ -77,8 +77,12 @@ pub fn test_variables() -> MapVariables {
         (VAR_PUBLIC_KEY, ""),
         (VAR_ISSUER, TEST_ISSUER),
         (VAR_AUDIENCE, TEST_AUDIENCE),
+        (crm_store::audit::KEY_VARIABLE, TEST_AUDIT_KEY),
     ])
 }
+
+/// The audit chain's key in native tests.
+pub const TEST_AUDIT_KEY: &str = "native-test-audit-hmac-key-0123456789abcdef";
 
 /// A service with its own fresh stores, calling as one identity.
 pub struct TestService<'a> {

@@ -16,6 +16,7 @@
 //! header or goes through [`TestApp::anonymous`] / [`TestApp::as_user`].
 
 pub mod contract;
+pub mod fixtures;
 use crm_host::{Host, HostConfig, RunningHost, VariableEnv};
 use crm_spin::{SpinConfig, SpinUp};
 use std::collections::BTreeMap;

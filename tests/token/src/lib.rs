@@ -15,6 +15,8 @@ pub const DEV_SECRET: &str = "dev-only-hs256-secret-do-not-deploy-0123456789";
 pub const DEV_ISSUER: &str = "https://auth.dev.bank-crm.local";
 /// The audience `scripts/run` and the end-to-end suite configure.
 pub const DEV_AUDIENCE: &str = "bank-crm";
+/// The development key of the audit trail's chain: public, never deploy it.
+pub const DEV_AUDIT_KEY: &str = "dev-only-audit-hmac-key-do-not-deploy-0123456789";
 
 /// The environment variables that carry the development configuration to Spin or crm-host.
 pub fn dev_variables() -> Vec<(&'static str, &'static str)> {
@@ -22,6 +24,7 @@ pub fn dev_variables() -> Vec<(&'static str, &'static str)> {
         ("SPIN_VARIABLE_AUTH_JWT_HS256_SECRET", DEV_SECRET),
         ("SPIN_VARIABLE_AUTH_ISSUER", DEV_ISSUER),
         ("SPIN_VARIABLE_AUTH_AUDIENCE", DEV_AUDIENCE),
+        ("SPIN_VARIABLE_AUDIT_HMAC_KEY", DEV_AUDIT_KEY),
     ]
 }
 

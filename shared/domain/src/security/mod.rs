@@ -39,6 +39,8 @@ closed_enum!(
         CustomerView360 = "customer.view360",
         AuditRead = "audit.read",
         AuditVerify = "audit.verify",
+        /// Sealing not-yet-chained audit records into the keyed chain (a scheduler's job).
+        AuditSeal = "audit.seal",
         InteractionCreate = "interaction.create",
         InteractionTimeline = "interaction.timeline",
         InteractionRead = "interaction.read",

@@ -38,6 +38,7 @@ pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
     ),
     (Action::AuditRead, &[A], Audit::Read),
     (Action::AuditVerify, &[A, AD], Audit::No),
+    (Action::AuditSeal, &[AD], Audit::Write),
     (Action::InteractionCreate, &[T, C, RM, AD], Audit::Write),
     (
         Action::InteractionTimeline,

@@ -13,6 +13,7 @@ customer.erase           . . . . . . . x .
 customer.view360         x x x x . x x x .
 audit.read               . . . . . . x . .
 audit.verify             . . . . . . x x .
+audit.seal               . . . . . . . x .
 interaction.create       x x x . . . . x .
 interaction.timeline     x x x . . x x x x
 interaction.read         x x x . . x x x .

@@ -1,0 +1,47 @@
+//! Data the end-to-end tests create through the API: bodies that the services accept,
+//! numbered so that each test's records are distinct.
+
+use crate::TestApp;
+use serde_json::{Value, json};
+
+/// `{"amount": minor, "currency": "CNY"}`.
+pub fn cny(minor: i64) -> Value {
+    json!({"amount": minor, "currency": "CNY"})
+}
+
+/// A valid new customer, distinct per `n` (name, national id, e-mail, phone).
+pub fn customer_body(n: usize) -> Value {
+    json!({
+        "fullName": format!("Zhao Min {n:03}"),
+        "dateOfBirth": "1985-06-01",
+        "nationalId": format!("3101011985060{n:05}"),
+        "nationalIdCountry": "CN",
+        "email": format!("zhao{n}@example.com"),
+        "phone": format!("+86138001380{n:02}"),
+        "segment": "retail",
+        "riskTolerance": "balanced",
+        "kycStatus": "verified",
+        "monthlyIncome": cny(3_000_000),
+        "totalAssets": cny(10_000_000),
+        "employmentStatus": "employed"
+    })
+}
+
+/// Creates customer `n` as the default caller (an admin) and returns its id.
+pub fn create_customer(app: &TestApp, n: usize) -> String {
+    let r = app.post_json(
+        "/v1/customers",
+        &customer_body(n),
+        &[("idempotency-key", &format!("fixture-customer-{n}"))],
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["id"].as_str().expect("id").to_owned()
+}
+
+/// Runs SQL against the app's database file directly, as an attacker with the file would.
+pub fn tamper(app: &TestApp, sql: &str) {
+    let path = app.state_dir().join("sqlite_db.db");
+    let conn = rusqlite::Connection::open(&path).expect("open the database file");
+    conn.execute_batch(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
