@@ -180,9 +180,63 @@ prefixed_id!(
     "lpa"
 );
 
+/// The prefix of every kind of id the API hands out.
+pub const PREFIXES: &[&str] = &["cus", "int", "cmp", "svy", "lpt", "lpa", "rfb"];
+
+/// The canonical text of an id of any kind (`cus_01KAT…`: lower-case prefix, upper-case
+/// ULID), or `None` when `raw` is not one. The edge rewrites every id it is given to this
+/// form before authorising, auditing, keying idempotency or storing anything, so that
+/// `CUS_01kat…` and `cus_01KAT…` are one customer everywhere, not two in the audit trail.
+pub fn canonical(raw: &str) -> Option<String> {
+    let (prefix, body) = raw.split_once('_')?;
+    let prefix = prefix.to_ascii_lowercase();
+    if !PREFIXES.contains(&prefix.as_str()) {
+        return None;
+    }
+    Ulid::parse(body)
+        .ok()
+        .map(|ulid| format!("{prefix}_{ulid}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_in_any_letter_case_has_one_canonical_form() {
+        let id = CustomerId::new(Ulid::from_parts(1_763_884_800_000, 77)).to_string();
+        let shouted = id.to_uppercase();
+        let whispered = id.to_lowercase();
+        assert_eq!(canonical(&shouted).as_deref(), Some(id.as_str()));
+        assert_eq!(canonical(&whispered).as_deref(), Some(id.as_str()));
+        assert_eq!(canonical(&id).as_deref(), Some(id.as_str()));
+    }
+
+    #[test]
+    fn what_is_not_an_id_of_a_known_kind_has_no_canonical_form() {
+        let body = "01KAT0000000000000000000AA";
+        assert_eq!(canonical(&format!("xyz_{body}")), None);
+        assert_eq!(canonical("health"), None);
+        assert_eq!(canonical("cus_short"), None);
+        assert_eq!(canonical(""), None);
+        assert_eq!(canonical("cus_é1KAT000000000000000000A"), None);
+    }
+
+    #[test]
+    fn every_kind_of_id_is_known() {
+        let ulid = Ulid::from_parts(5, 5);
+        for id in [
+            CustomerId::new(ulid).to_string(),
+            InteractionId::new(ulid).to_string(),
+            ComplaintId::new(ulid).to_string(),
+            LoyaltyEntryId::new(ulid).to_string(),
+            LoanApplicationId::new(ulid).to_string(),
+            crate::interaction::SurveyId::new(ulid).to_string(),
+            crate::recommendation::FeedbackId::new(ulid).to_string(),
+        ] {
+            assert_eq!(canonical(&id.to_lowercase()), Some(id.clone()), "{id}");
+        }
+    }
 
     #[test]
     fn a_ulid_round_trips_through_its_text_form() {

@@ -19,6 +19,8 @@ pub struct Ctx<'a> {
     pub now: Timestamp,
     /// The component serving it.
     pub service: &'a Service,
+    /// The route pattern that matched (`/v1/customers/:id`).
+    pub route: &'static str,
     stores: &'a Stores,
     params: Vec<(String, String)>,
     log_note: RefCell<Option<String>>,
@@ -36,6 +38,7 @@ impl<'a> Ctx<'a> {
         request_id: RequestId,
         now: Timestamp,
         service: &'a Service,
+        route: &'static str,
         stores: &'a Stores,
         params: Vec<(String, String)>,
         identity: Option<Identity>,
@@ -46,6 +49,7 @@ impl<'a> Ctx<'a> {
             request_id,
             now,
             service,
+            route,
             stores,
             params,
             log_note: RefCell::new(None),
@@ -133,6 +137,11 @@ impl<'a> Ctx<'a> {
     /// A Spin variable of this component (`None` when unset or empty).
     pub fn variable(&self, name: &str) -> Option<String> {
         self.stores.variables().get(name).filter(|v| !v.is_empty())
+    }
+
+    /// The route's captured parameters, ids in canonical form, in pattern order.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
     }
 
     /// The value captured for `:name` in the route pattern.

@@ -26,7 +26,7 @@ pub const RETENTION_MS: i64 = 48 * 3600 * 1000;
 /// After this long an unfinished reservation is presumed dead and may be reclaimed.
 pub const IN_FLIGHT_TIMEOUT_MS: i64 = 60 * 1000;
 
-/// Runs `work` at most once per `Idempotency-Key` for this method and path.
+/// Runs `work` at most once per `Idempotency-Key` for this caller, method and resource.
 ///
 /// `work` gets the database inside an open transaction; everything it writes commits
 /// together with the recorded response, or not at all. A 4xx answer is recorded and
@@ -34,7 +34,7 @@ pub const IN_FLIGHT_TIMEOUT_MS: i64 = 60 * 1000;
 /// after a failure runs again.
 pub fn run(ctx: &Ctx<'_>, work: impl FnOnce(&dyn Database) -> ApiResult) -> ApiResult {
     let key = key(ctx)?;
-    let scope = format!("{} {}", ctx.request.method(), ctx.request.uri().path());
+    let scope = scope(ctx);
     let fingerprint = fingerprint(ctx.request.body());
     let db = ctx.db()?;
     let now = ctx.now.unix_millis();
@@ -60,6 +60,18 @@ pub fn run(ctx: &Ctx<'_>, work: impl FnOnce(&dyn Database) -> ApiResult) -> ApiR
             Err(e)
         }
     }
+}
+
+/// What one key is unique within: the caller (so one caller's key never replays another
+/// caller's answer), the method, and the route with its parameters in canonical form (so
+/// `/v1/customers/` and `/v1/customers`, or an id in another letter case, are one
+/// resource, not two chances to create).
+fn scope(ctx: &Ctx<'_>) -> String {
+    let mut scope = format!("{} {} {}", ctx.actor(), ctx.request.method(), ctx.route);
+    for (name, value) in ctx.params() {
+        scope.push_str(&format!(" {name}={value}"));
+    }
+    scope
 }
 
 fn key(ctx: &Ctx<'_>) -> Result<String, ApiError> {

@@ -46,6 +46,13 @@ pub fn serve(service: &Service, request: Request, stores: &Stores) -> Response {
         Ok(()) => match find(service.routes, request.method(), request.uri().path()) {
             Match::Found(route, params) => {
                 out.route = Some(route.pattern);
+                let params = params
+                    .into_iter()
+                    .map(|(name, value)| {
+                        let value = crm_domain::id::canonical(&value).unwrap_or(value);
+                        (name, value)
+                    })
+                    .collect();
                 run(
                     service,
                     route,
@@ -117,9 +124,10 @@ fn check_headers(request: &Request) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The customer a route names in its path, query or body, if it declares one.
+/// The customer a route names in its path, query or body, if it declares one, in
+/// canonical form when it is an id (path parameters are canonical already).
 fn subject_of(route: &Route, params: &[(String, String)], request: &Request) -> Option<String> {
-    match route.subject {
+    let named = match route.subject {
         Subject::None | Subject::Resource => None,
         Subject::Path(name) => params
             .iter()
@@ -133,7 +141,8 @@ fn subject_of(route: &Route, params: &[(String, String)], request: &Request) -> 
         Subject::Body(name) => serde_json::from_slice::<serde_json::Value>(request.body())
             .ok()
             .and_then(|body| body.get(name)?.as_str().map(str::to_owned)),
-    }
+    };
+    named.map(|raw| crm_domain::id::canonical(&raw).unwrap_or(raw))
 }
 
 /// Authenticates, authorises, runs the handler and records the audit entry.
@@ -174,6 +183,7 @@ fn run(
             request_id.clone(),
             now,
             service,
+            route.pattern,
             stores,
             params,
             None,
@@ -214,6 +224,7 @@ fn run(
         request_id.clone(),
         now,
         service,
+        route.pattern,
         stores,
         params,
         Some(identity.clone()),

@@ -209,6 +209,51 @@ fn a_token_without_known_roles_or_a_subject_is_refused() {
     }
 }
 
+/// A customer id in canonical form, and the same id in lower case.
+fn customer(n: u128) -> (String, String) {
+    let id = crm_domain::id::CustomerId::new(crm_domain::id::Ulid::from_parts(1, n)).to_string();
+    let lower = id.to_lowercase();
+    (id, lower)
+}
+
+#[test]
+fn a_token_for_a_customer_and_staff_at_once_is_refused() {
+    let k = keys();
+    let (id, _) = customer(1);
+    for roles in [json!(["customer", "teller"]), json!(["admin", "customer"])] {
+        let claims = with("roles", roles.clone());
+        let claims = claims
+            .as_object()
+            .map(|c| {
+                let mut c = c.clone();
+                c.insert("sub".into(), json!(id));
+                Value::Object(c)
+            })
+            .expect("claims");
+        assert_eq!(
+            jwt::verify(&hs(&claims), &k, NOW),
+            Err(Refused::MixedPrincipal),
+            "{roles}"
+        );
+    }
+}
+
+#[test]
+fn a_customer_token_names_a_customer_id_and_it_is_made_canonical() {
+    let k = keys();
+    let (id, lower) = customer(2);
+    let as_customer = |sub: &str| {
+        let mut c = valid_claims();
+        c["roles"] = json!(["customer"]);
+        c["sub"] = json!(sub);
+        jwt::verify(&hs(&c), &k, NOW)
+    };
+    assert_eq!(as_customer(&lower).map(|c| c.sub), Ok(id.clone()));
+    assert_eq!(as_customer("someone"), Err(Refused::Subject));
+    let loan = crm_domain::id::LoanApplicationId::new(crm_domain::id::Ulid::from_parts(1, 2));
+    assert_eq!(as_customer(&loan.to_string()), Err(Refused::Subject));
+}
+
 #[test]
 fn malformed_tokens_are_refused_without_panicking() {
     let k = keys();
@@ -263,8 +308,14 @@ fn the_check_happens_before_the_handler_and_an_undeclared_route_is_refused_to_ev
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
     assert_eq!(json(&r)["code"], "invalid_token");
     assert_eq!(json(&app.get("/declared"))["actor"], "dev-admin");
+    let (me, _) = customer(3);
     for role in Role::ALL {
-        let r = app.as_user("x", &[role.as_str()]).get("/undeclared");
+        let sub = if *role == Role::Customer {
+            me.as_str()
+        } else {
+            "x"
+        };
+        let r = app.as_user(sub, &[role.as_str()]).get("/undeclared");
         assert_eq!(r.status(), 403, "{role}");
         assert_eq!(json(&r)["code"], "permission_not_declared");
     }
@@ -277,9 +328,12 @@ fn the_check_happens_before_the_handler_and_an_undeclared_route_is_refused_to_ev
 #[test]
 fn a_customer_token_reaches_only_its_own_id_and_a_handler_that_forgets_to_check_fails_closed() {
     let app = TestService::new(&SERVICE, "auth-customer");
-    let me = app.as_user("cus_1", &["customer"]);
-    assert_eq!(me.get("/customers/cus_1").status(), 200);
-    let r = me.get("/customers/cus_2");
+    let ((id, lower), (other, _)) = (customer(4), customer(5));
+    let me = app.as_user(&id, &["customer"]);
+    assert_eq!(me.get(&format!("/customers/{id}")).status(), 200);
+    // The same id in another letter case is the same customer.
+    assert_eq!(me.get(&format!("/customers/{lower}")).status(), 200);
+    let r = me.get(&format!("/customers/{other}"));
     assert_eq!(r.status(), 403);
     assert_eq!(json(&r)["code"], "forbidden");
     // Staff are not confined; the customer is, even where the handler forgot.

@@ -25,6 +25,12 @@ pub fn check(
 ) -> Result<(), String> {
     let contract = Contract::get();
     let path = path.split(['?', '#']).next().unwrap_or(path);
+    // The components route `/v1/customers/` as `/v1/customers` (routefinder, as in
+    // spin-sdk's Router): one trailing slash names the same operation.
+    let path = match path.strip_suffix('/') {
+        Some(trimmed) if !trimmed.is_empty() => trimmed,
+        _ => path,
+    };
     let what = format!("{method} {path} → {status}");
     let header = |name: &str| {
         headers

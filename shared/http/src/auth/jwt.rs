@@ -64,6 +64,9 @@ pub enum Refused {
     Subject,
     /// No role we know.
     Roles,
+    /// `customer` together with a staff role: a token acts for a customer or for staff,
+    /// never both (it would pass staff permissions with a customer's scope, or the reverse).
+    MixedPrincipal,
 }
 
 impl Refused {
@@ -79,6 +82,7 @@ impl Refused {
             Refused::Audience => "audience",
             Refused::Subject => "subject",
             Refused::Roles => "roles",
+            Refused::MixedPrincipal => "mixed_principal",
         }
     }
 }
@@ -247,6 +251,19 @@ fn check_claims(claims: &Value, keys: &Keys, now: i64) -> Result<Claims, Refused
     if roles.is_empty() {
         return Err(Refused::Roles);
     }
+    let sub = if roles.contains(&Role::Customer) {
+        if roles.len() > 1 {
+            return Err(Refused::MixedPrincipal);
+        }
+        // A customer principal's subject is its customer id, in canonical form, so that
+        // comparing it with the ids of requests (also canonical) is exact.
+        match crm_domain::id::canonical(&sub) {
+            Some(id) if id.starts_with("cus_") => id,
+            _ => return Err(Refused::Subject),
+        }
+    } else {
+        sub
+    };
     let branch = claims
         .get("branch")
         .and_then(Value::as_str)

@@ -1,0 +1,118 @@
+//! What a bank's security review asked of the edge, through the running components:
+//! one kind of principal per token, ids in one canonical form everywhere, and
+//! idempotency keys that belong to one caller and one resource.
+
+use crm_e2e::TestApp;
+use crm_e2e::fixtures::{create_customer, customer_body};
+use serde_json::Value;
+
+fn audited_ids(app: &TestApp, customer: &str) -> Vec<(String, Value)> {
+    let r = app
+        .as_user("aud-1", &["auditor"])
+        .get(&format!("/v1/customers/{customer}/audit?limit=200"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["action"].as_str().unwrap_or_default().to_owned(),
+                i["customerId"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_token_that_is_both_a_customer_and_staff_is_refused() {
+    let app = TestApp::spawn();
+    let c = create_customer(&app, 1);
+    for roles in [&["customer", "teller"][..], &["admin", "customer"][..]] {
+        let caller = app.as_user(&c, roles);
+        caller
+            .get(&format!("/v1/customers/{c}"))
+            .assert_problem(401, "invalid_token");
+        caller
+            .get("/v1/customers")
+            .assert_problem(401, "invalid_token");
+    }
+    // Either principal alone still works.
+    assert_eq!(
+        app.as_user(&c, &["customer"])
+            .get(&format!("/v1/customers/{c}"))
+            .status,
+        200
+    );
+    assert_eq!(
+        app.as_user("t-1", &["teller"]).get("/v1/customers").status,
+        200
+    );
+}
+
+#[test]
+fn an_id_in_another_letter_case_is_the_same_customer_in_the_audit_trail() {
+    let app = TestApp::spawn();
+    let c = create_customer(&app, 2);
+    let lower = c.to_lowercase();
+    let shouted = c.to_uppercase();
+    for variant in [&lower, &shouted] {
+        let r = app
+            .as_user("t-1", &["teller"])
+            .get(&format!("/v1/customers/{variant}"));
+        assert_eq!(r.status, 200, "{variant}: {}", r.text());
+        assert_eq!(r.json()["id"], c.as_str());
+    }
+    let reads: Vec<_> = audited_ids(&app, &c)
+        .into_iter()
+        .filter(|(action, _)| action == "customer.read")
+        .collect();
+    assert_eq!(
+        reads.len(),
+        2,
+        "both reads are in the customer's own trail: {reads:?}"
+    );
+    assert!(
+        reads.iter().all(|(_, id)| *id == Value::from(c.as_str())),
+        "{reads:?}"
+    );
+    // A customer token written in another case is the same customer too.
+    let me = app.as_user(&lower, &["customer"]);
+    assert_eq!(me.get(&format!("/v1/customers/{c}")).status, 200);
+}
+
+#[test]
+fn one_idempotency_key_creates_once_through_any_spelling_of_the_path() {
+    let app = TestApp::spawn();
+    let headers = [("idempotency-key", "one-key")];
+    let first = app.post_json("/v1/customers", &customer_body(3), &headers);
+    assert_eq!(first.status, 201, "{}", first.text());
+    let again = app.post_json("/v1/customers/", &customer_body(3), &headers);
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.json()["id"], first.json()["id"]);
+    let list = app.get("/v1/customers?limit=200").json();
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
+}
+
+#[test]
+fn an_idempotency_key_is_the_callers_own_and_never_replays_another_callers_answer() {
+    let app = TestApp::spawn();
+    let headers = [("idempotency-key", "shared-by-accident")];
+    let a = app.as_user("teller-a", &["teller"]).post_json(
+        "/v1/customers",
+        &customer_body(4),
+        &headers,
+    );
+    assert_eq!(a.status, 201, "{}", a.text());
+    // Another teller's request under the same key is theirs: it runs, and it never sees
+    // the first teller's stored answer.
+    let b = app.as_user("teller-b", &["teller"]).post_json(
+        "/v1/customers",
+        &customer_body(5),
+        &headers,
+    );
+    assert_eq!(b.status, 201, "{}", b.text());
+    assert_eq!(b.header("idempotent-replayed"), None);
+    assert_ne!(b.json()["id"], a.json()["id"]);
+}
