@@ -75,14 +75,14 @@ expect 201
 say "5. Earn points for a card spend of 12,500.00 CNY (1 point per 10.00 CNY)"
 api POST "/v1/loyalty/accounts/$CUSTOMER/earn" "{\"eventType\": \"card_spend\",
   \"amount\": {\"amount\": 1250000, \"currency\": \"CNY\"},
-  \"reference\": \"walk-$RUN-card-1\", \"actor\": \"card-feed\"}" \
+  \"reference\": \"walk-$RUN-card-1\"}" \
   "idempotency-key: walk-$RUN-earn"
 expect 201
 
 say "6. The same request again: answered from the Idempotency-Key, no second credit"
 api POST "/v1/loyalty/accounts/$CUSTOMER/earn" "{\"eventType\": \"card_spend\",
   \"amount\": {\"amount\": 1250000, \"currency\": \"CNY\"},
-  \"reference\": \"walk-$RUN-card-1\", \"actor\": \"card-feed\"}" \
+  \"reference\": \"walk-$RUN-card-1\"}" \
   "idempotency-key: walk-$RUN-earn"
 expect 201
 echo "idempotent-replayed: $(header idempotent-replayed)"
@@ -109,8 +109,7 @@ LOAN="{\"customerId\": \"$CUSTOMER\", \"product\": \"personal\",
   \"purpose\": \"home renovation\",
   \"monthlyIncome\": {\"amount\": 3500000, \"currency\": \"CNY\"},
   \"monthlyDebtPayments\": {\"amount\": 200000, \"currency\": \"CNY\"},
-  \"creditScore\": 742, \"employmentStatus\": \"employed\", \"employmentMonths\": 48,
-  \"actor\": \"teller-walkthrough\"}"
+  \"creditScore\": 742, \"employmentStatus\": \"employed\", \"employmentMonths\": 48}"
 api POST /v1/loans/quote "$LOAN"
 expect 200
 

@@ -649,7 +649,7 @@ export interface paths {
         get: operations["getLoyaltyRules"];
         /**
          * Write a new rules version
-         * @description The GET body without `version` and `createdAt`, plus an optional `actor`; `If-Match` names the version being replaced.
+         * @description The GET body without `version`, `createdAt` and `actor` (who changes the rules is the token's subject); `If-Match` names the version being replaced.
          */
         put: operations["putLoyaltyRules"];
         post?: never;
@@ -819,7 +819,7 @@ export interface paths {
         get: operations["getLoanPolicy"];
         /**
          * Write the next policy version
-         * @description The whole policy plus `actor`; `version` and `createdAt` are the server's (422 if sent). Every incoherence is reported at once.
+         * @description The whole policy; `version`, `createdAt` and `actor` are the server's (422 if sent; who changes the policy is the token's subject). Every incoherence is reported at once.
          */
         put: operations["putLoanPolicy"];
         post?: never;
@@ -1009,8 +1009,6 @@ export interface components {
         NextCursor: string | null;
         /** @example cus_01M8SR3G97GW241MRV1RDDT509 */
         CustomerId: string;
-        /** @description Who asked (a staff or system id, never a name); until callers are authenticated it is taken from the body. */
-        Actor: string;
         /** @example teller-4 */
         AgentId: string;
         /** @enum {string} */
@@ -1365,19 +1363,16 @@ export interface components {
             /** @description only for campaigns (`basis: given`) */
             points?: number;
             reference: components["schemas"]["Reference"];
-            actor?: components["schemas"]["Actor"];
         };
         RedeemRequest: {
             points: number;
             rewardCode: string;
             reference: components["schemas"]["Reference"];
-            actor?: components["schemas"]["Actor"];
         };
         AdjustRequest: {
             points: number;
             reason: string;
             reference: components["schemas"]["Reference"];
-            actor?: components["schemas"]["Actor"];
         };
         /** @description One ledger entry; members that do not apply to its kind are absent. */
         LedgerEntry: {
@@ -1469,7 +1464,6 @@ export interface components {
                 policy: "immediate" | "retain";
                 retainMonths?: number;
             };
-            actor?: components["schemas"]["Actor"];
         };
         LoyaltyRules: {
             version: number;
@@ -1497,7 +1491,6 @@ export interface components {
             creditScore: number;
             employmentStatus: components["schemas"]["EmploymentStatus"];
             employmentMonths: number;
-            actor?: components["schemas"]["Actor"];
         };
         LoanTerms: {
             amount: components["schemas"]["Money"];
@@ -1569,7 +1562,6 @@ export interface components {
         LoanTransitionRequest: {
             to: components["schemas"]["LoanStatus"];
             note?: string;
-            actor: components["schemas"]["Actor"];
         };
         LoanReplay: {
             applicationId: string;
@@ -1608,7 +1600,6 @@ export interface components {
             offerValidityDays: number;
             minEmploymentMonths: number;
             counterOfferStep: components["schemas"]["Money"];
-            actor: components["schemas"]["Actor"];
         };
         LoanPolicy: {
             version: number;
@@ -2849,14 +2840,12 @@ export interface operations {
                  * @example {
                  *       "to": "assigned",
                  *       "note": "to the fees desk",
-                 *       "actor": "sup-1",
                  *       "assignee": "agent-9"
                  *     }
                  */
                 "application/json": {
                     to: components["schemas"]["ComplaintStatus"];
                     note: string;
-                    actor: components["schemas"]["AgentId"];
                     assignee?: components["schemas"]["AgentId"];
                     resolution?: string;
                 };
@@ -3159,8 +3148,7 @@ export interface operations {
                  *         "amount": 1250000,
                  *         "currency": "CNY"
                  *       },
-                 *       "reference": "card-txn-88412",
-                 *       "actor": "card-feed"
+                 *       "reference": "card-txn-88412"
                  *     }
                  */
                 "application/json": components["schemas"]["EarnRequest"];
@@ -3359,7 +3347,6 @@ export interface operations {
                  */
                 "application/json": {
                     reason: string;
-                    actor?: components["schemas"]["Actor"];
                 };
             };
         };
@@ -3506,8 +3493,6 @@ export interface operations {
                     asOf: components["schemas"]["Timestamp"];
                     /** @description absent or null: 100 */
                     limit?: number | null;
-                    /** @description recorded in the run's history; the audit trail records the token's subject */
-                    actor?: components["schemas"]["Actor"] | null;
                 };
             };
         };
@@ -3576,8 +3561,7 @@ export interface operations {
                  *       },
                  *       "creditScore": 760,
                  *       "employmentStatus": "employed",
-                 *       "employmentMonths": 48,
-                 *       "actor": "teller-17"
+                 *       "employmentMonths": 48
                  *     }
                  */
                 "application/json": components["schemas"]["LoanApplicationRequest"];
@@ -3680,8 +3664,7 @@ export interface operations {
                  *       },
                  *       "creditScore": 760,
                  *       "employmentStatus": "employed",
-                 *       "employmentMonths": 48,
-                 *       "actor": "teller-17"
+                 *       "employmentMonths": 48
                  *     }
                  */
                 "application/json": components["schemas"]["LoanApplicationRequest"];
@@ -3766,8 +3749,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "to": "accepted",
-                 *       "note": "customer signed",
-                 *       "actor": "teller-17"
+                 *       "note": "customer signed"
                  *     }
                  */
                 "application/json": components["schemas"]["LoanTransitionRequest"];

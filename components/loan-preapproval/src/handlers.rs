@@ -56,7 +56,7 @@ fn application_response(
 pub fn quote(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let request: ApplicationRequest = ctx.json()?;
-    let (input, _) = request.validate().map_err(invalid)?;
+    let input = request.validate().map_err(invalid)?;
     let db = ctx.db()?;
     let (customer, product) = (input.customer_id, input.product);
     let (decision, snapshot) = service::quote(db, input, ctx.now)?;
@@ -78,9 +78,8 @@ pub fn quote(ctx: &Ctx<'_>) -> ApiResult {
 pub fn create(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let request: ApplicationRequest = ctx.json()?;
-    // The token's `sub` is who submits (four eyes compares it); a body `actor` is
-    // checked for shape only, kept for callers written before authentication.
-    let (input, _) = request.validate().map_err(invalid)?;
+    // The token's `sub` is who submits (four eyes compares it).
+    let input = request.validate().map_err(invalid)?;
     idempotency::run(ctx, |db| {
         let id = LoanApplicationId::new(new_ulid(ctx.now));
         let app = service::create(db, id, input, Some(ctx.actor().to_owned()), ctx.now)?;
@@ -190,15 +189,14 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     )
 }
 
-/// `POST /v1/loans/applications/{id}/transitions` `{to, note, actor}` with `If-Match`;
+/// `POST /v1/loans/applications/{id}/transitions` `{to, note}` with `If-Match`;
 /// an `Idempotency-Key`, when sent, makes a retry return the first answer.
 pub fn transition(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let id = path_id(ctx)?;
     let request: TransitionRequest = ctx.json()?;
-    let mut command = request.validate().map_err(invalid)?;
     // Four eyes compares identities, not what a body claims: the actor is the token's `sub`.
-    command.actor = ctx.actor().to_owned();
+    let command = request.validate(ctx.actor()).map_err(invalid)?;
     if matches!(
         command.to,
         ApplicationStatus::Approved | ApplicationStatus::Declined
@@ -287,9 +285,10 @@ pub fn policy_version(ctx: &Ctx<'_>) -> ApiResult {
 }
 
 /// Members of the policy view the server sets; a PUT naming them is refused.
-const POLICY_READ_ONLY: &[&str] = &["version", "createdAt"];
+const POLICY_READ_ONLY: &[&str] = &["version", "createdAt", "actor"];
 
-/// `PUT /v1/loans/policy` with `If-Match`: the whole policy plus `actor`, written as a
+/// `PUT /v1/loans/policy` with `If-Match`: the whole policy (who changed it is the token's
+/// subject), written as a
 /// new version; applications decided earlier keep the version they name.
 pub fn put_policy(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
@@ -308,24 +307,6 @@ pub fn put_policy(ctx: &Ctx<'_>) -> ApiResult {
     for f in POLICY_READ_ONLY {
         members.remove(*f);
     }
-    let actor = match members.remove("actor") {
-        Some(Value::String(a))
-            if !a.trim().is_empty()
-                && a.trim().chars().count() <= crm_domain::loan::MAX_ACTOR_CHARS =>
-        {
-            Some(a.trim().to_owned())
-        }
-        _ => {
-            errors.push(Invalid::new(
-                "actor",
-                format!(
-                    "is required: 1 to {} characters",
-                    crm_domain::loan::MAX_ACTOR_CHARS
-                ),
-            ));
-            None
-        }
-    };
     let policy: Policy = from_json_value(Value::Object(members))?;
     let policy = match policy.validated() {
         Ok(policy) if errors.is_empty() => policy,
@@ -335,9 +316,8 @@ pub fn put_policy(ctx: &Ctx<'_>) -> ApiResult {
             return Err(invalid(errors));
         }
     };
-    let actor = actor.unwrap_or_default();
-    let version =
-        repo::insert_policy(db, current.version, &policy, &actor, ctx.now)?.ok_or_else(|| {
+    let version = repo::insert_policy(db, current.version, &policy, ctx.actor(), ctx.now)?
+        .ok_or_else(|| {
             ApiError::PreconditionFailed("the policy changed while this request ran".into())
         })?;
     ctx.note(format!("loan policy version {version}"));

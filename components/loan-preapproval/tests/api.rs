@@ -16,7 +16,7 @@ fn a_comfortable_application_is_pre_approved_with_an_offer_a_location_and_its_hi
 
     // The recorded creator is the token's subject, not the body's `actor`.
     let mobile = app.as_user("mobile-app", &["teller"]);
-    let r = apply(&mobile, "k1", &body(&c, json!({"actor": "mobile-app"})));
+    let r = apply(&mobile, "k1", &body(&c, json!({})));
 
     assert_eq!(r.status(), 201, "{}", json(&r));
     let created = json(&r);
@@ -261,7 +261,7 @@ fn a_second_open_application_for_the_same_product_is_a_409_naming_the_first() {
     assert_eq!(auto["status"], "pre_approved");
     // Once the first is answered, the customer may apply again.
     let id = first["id"].as_str().expect("id");
-    moved(&app, id, json!({"to": "withdrawn", "actor": "mobile-app"}));
+    moved(&app, id, json!({"to": "withdrawn"}));
     let again = applied(&app, "k4", &body(&c, json!({"amount": cny(2_000_000)})));
     assert_eq!(again["status"], "pre_approved");
 }
@@ -284,14 +284,10 @@ fn a_referral_walks_through_review_to_approval_and_acceptance_with_four_eyes() {
     let anna = app.as_user("uw-anna", &["underwriter"]);
     let ben = app.as_user("uw-ben", &["underwriter"]);
     let mobile = app.as_user(&c, &["customer"]);
-    let created = applied(
-        &anna,
-        "k1",
-        &body(&c, json!({"creditScore": 610, "actor": "uw-anna"})),
-    );
+    let created = applied(&anna, "k1", &body(&c, json!({"creditScore": 610})));
     let id = created["id"].as_str().expect("id");
 
-    let reviewing = moved(&anna, id, json!({"to": "under_review", "actor": "uw-anna"}));
+    let reviewing = moved(&anna, id, json!({"to": "under_review"}));
     assert_eq!(reviewing["status"], "under_review");
     assert_eq!(
         reviewing["allowedTransitions"],
@@ -302,7 +298,7 @@ fn a_referral_walks_through_review_to_approval_and_acceptance_with_four_eyes() {
         &anna,
         id,
         Some("\"2\""),
-        json!({"to": "approved", "actor": "uw-anna", "note": "fine"}),
+        json!({"to": "approved", "note": "fine"}),
     );
     assert_problem(&own, 409, "four_eyes_required");
     // Naming someone else in the body does not get round it.
@@ -310,31 +306,27 @@ fn a_referral_walks_through_review_to_approval_and_acceptance_with_four_eyes() {
         &anna,
         id,
         Some("\"2\""),
-        json!({"to": "approved", "actor": "uw-ben", "note": "fine"}),
+        json!({"to": "approved", "note": "fine"}),
     );
     assert_problem(&claimed, 409, "four_eyes_required");
     let customer_approves = transition(
         &mobile,
         id,
         Some("\"2\""),
-        json!({"to": "approved", "actor": "x", "note": "fine"}),
+        json!({"to": "approved", "note": "fine"}),
     );
     assert_problem(&customer_approves, 403, "forbidden");
 
     let approved = moved(
         &ben,
         id,
-        json!({"to": "approved", "actor": "uw-ben", "note": "stable employer, low utilisation"}),
+        json!({"to": "approved", "note": "stable employer, low utilisation"}),
     );
     assert_eq!(approved["status"], "approved");
     assert_eq!(approved["offer"]["annualRateBps"], 1_490);
     assert!(approved["offer"]["expiresAt"].is_string());
 
-    let accepted = moved(
-        &mobile,
-        id,
-        json!({"to": "accepted", "actor": "mobile-app"}),
-    );
+    let accepted = moved(&mobile, id, json!({"to": "accepted"}));
     assert_eq!(accepted["status"], "accepted");
     assert_eq!(accepted["allowedTransitions"], json!([]));
     let history = accepted["history"].as_array().expect("history");
@@ -363,7 +355,7 @@ fn a_transition_needs_a_current_if_match() {
         .as_str()
         .expect("id")
         .to_owned();
-    let accept = json!({"to": "accepted", "actor": "mobile-app"});
+    let accept = json!({"to": "accepted"});
 
     assert_problem(
         &transition(&app, &id, None, accept.clone()),
@@ -398,7 +390,7 @@ fn an_illegal_transition_is_a_409_naming_the_allowed_ones() {
         &app,
         id,
         Some("\"1\""),
-        json!({"to": "approved", "actor": "uw-ben", "note": "skip review"}),
+        json!({"to": "approved", "note": "skip review"}),
     );
 
     let problem = assert_problem(&r, 409, "transition_not_allowed");
@@ -413,7 +405,7 @@ fn an_illegal_transition_is_a_409_naming_the_allowed_ones() {
         &app,
         declined["id"].as_str().expect("id"),
         Some("*"),
-        json!({"to": "under_review", "actor": "uw-ben"}),
+        json!({"to": "under_review"}),
     );
     let problem = assert_problem(&r, 409, "transition_not_allowed");
     assert_eq!(problem["allowed"], json!([]));
@@ -421,22 +413,24 @@ fn an_illegal_transition_is_a_409_naming_the_allowed_ones() {
 }
 
 #[test]
-fn an_approval_without_a_note_or_actor_is_a_422() {
+fn an_approval_without_a_note_is_a_422_and_a_body_naming_who_acts_is_refused() {
     let app = app("loan-api-note");
     let c = customer(&app);
     let id = applied(&app, "k1", &body(&c, json!({"creditScore": 610})))["id"]
         .as_str()
         .expect("id")
         .to_owned();
-    let r = transition(&app, &id, Some("*"), json!({"to": "approved", "actor": ""}));
+    let r = transition(&app, &id, Some("*"), json!({"to": "approved"}));
     let problem = assert_problem(&r, 422, "validation_failed");
-    assert_eq!(problem["errors"].as_array().map(Vec::len), Some(2));
+    assert_eq!(problem["errors"][0]["field"], "note", "{problem}");
     let r = transition(
         &app,
         &id,
         Some("*"),
-        json!({"to": "approved", "actor": "x", "extra": 1}),
+        json!({"to": "approved", "note": "fine", "actor": "someone-else"}),
     );
+    assert_problem(&r, 400, "unknown_field");
+    let r = transition(&app, &id, Some("*"), json!({"to": "approved", "extra": 1}));
     assert_problem(&r, 400, "unknown_field");
 }
 
@@ -452,7 +446,7 @@ fn a_transition_sent_twice_with_one_idempotency_key_applies_once() {
         app.request(
             "POST",
             &format!("/v1/loans/applications/{id}/transitions"),
-            Some(&json!({"to": "accepted", "actor": "mobile-app"}).to_string()),
+            Some(&json!({"to": "accepted"}).to_string()),
             &[
                 ("content-type", "application/json"),
                 ("if-match", "\"1\""),
@@ -488,7 +482,7 @@ fn unknown_or_malformed_application_ids_are_404() {
             &[],
         );
         assert_problem(&replay, 404, "not_found");
-        let r = transition(&app, id, Some("*"), json!({"to": "accepted", "actor": "a"}));
+        let r = transition(&app, id, Some("*"), json!({"to": "accepted"}));
         assert_problem(&r, 404, "not_found");
     }
 }
@@ -635,7 +629,11 @@ fn a_policy_change_is_a_new_version_and_old_applications_keep_and_replay_theirs(
     assert_eq!(r.status(), 200, "{}", json(&r));
     assert_eq!(r.headers()["etag"], "\"2\"");
     assert_eq!(json(&r)["version"], 2);
-    assert_eq!(json(&r)["actor"], "risk-officer-1");
+    assert_eq!(
+        json(&r)["actor"],
+        "dev-admin",
+        "who changed it is the token's subject"
+    );
     let id = before["id"].as_str().expect("id");
     let replay = json(&app.post_json(
         &format!("/v1/loans/applications/{id}/replay"),
@@ -678,7 +676,7 @@ fn a_policy_change_is_a_new_version_and_old_applications_keep_and_replay_theirs(
 #[test]
 fn a_policy_put_needs_a_current_if_match_and_a_coherent_policy() {
     let app = app("loan-api-policy-put");
-    let policy = json!({"actor": "x"});
+    let policy = json!({});
     let no_match = app.request(
         "PUT",
         "/v1/loans/policy",
@@ -738,16 +736,11 @@ fn an_expired_offer_reads_expired_cannot_be_accepted_and_can_be_recorded_as_expi
         "expired"
     );
 
-    let accept = transition(
-        &app,
-        id,
-        Some("\"1\""),
-        json!({"to": "accepted", "actor": "mobile-app"}),
-    );
+    let accept = transition(&app, id, Some("\"1\""), json!({"to": "accepted"}));
     let problem = assert_problem(&accept, 409, "offer_expired");
     assert_eq!(problem["expiresAt"], created["offer"]["expiresAt"]);
 
-    let expired = moved(&app, id, json!({"to": "expired", "actor": "scheduler"}));
+    let expired = moved(&app, id, json!({"to": "expired"}));
     assert_eq!(expired["status"], "expired");
     let listed = json(&app.get("/v1/loans/applications?status=expired"));
     assert_eq!(listed["items"][0]["id"], id);

@@ -43,10 +43,17 @@ impl Bank {
         common::insert_customer(self.db(), "active", "verified")
     }
 
+    /// Applies for `customer`; an `actor` member of `overrides` names who submits it
+    /// (over HTTP that is the token's subject, never the body).
     fn apply(&self, customer: &str, overrides: serde_json::Value, now: Timestamp) -> Application {
+        let mut overrides = overrides;
+        let actor = overrides
+            .as_object_mut()
+            .and_then(|o| o.remove("actor"))
+            .and_then(|a| a.as_str().map(str::to_owned));
         let request: ApplicationRequest =
             serde_json::from_value(common::body(customer, overrides)).expect("well-formed");
-        let (input, actor) = request.validate().expect("valid");
+        let input = request.validate().expect("valid");
         let id = LoanApplicationId::new(crm_http::new_ulid(now));
         in_transaction(self.db(), |db| service::create(db, id, input, actor, now))
             .unwrap_or_else(|e| panic!("create: {e}"))

@@ -136,7 +136,7 @@ pub fn earn(ctx: &Ctx<'_>) -> ApiResult {
             amount: earn.amount,
             points: earn.points,
             reference: &earn.reference,
-            actor: earn.actor.as_deref(),
+            actor: Some(ctx.actor()),
         };
         let entry = ledger::earn(db, &command, new_id(ctx), ctx.now).map_err(refused)?;
         ctx.note(format!("earned {} points", entry.points));
@@ -156,7 +156,7 @@ pub fn redeem(ctx: &Ctx<'_>) -> ApiResult {
             points: redeem.points,
             reward_code: &redeem.reward_code,
             reference: &redeem.reference,
-            actor: redeem.actor.as_deref(),
+            actor: Some(ctx.actor()),
         };
         let entry = ledger::redeem(db, &command, new_id(ctx), ctx.now).map_err(refused)?;
         created(&entry)
@@ -175,7 +175,7 @@ pub fn adjust(ctx: &Ctx<'_>) -> ApiResult {
             points: adjust.points,
             reason: &adjust.reason,
             reference: &adjust.reference,
-            actor: adjust.actor.as_deref(),
+            actor: Some(ctx.actor()),
         };
         let entry = ledger::adjust(db, &command, new_id(ctx), ctx.now).map_err(refused)?;
         created(&entry)
@@ -187,10 +187,17 @@ pub fn reverse(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let target = entry_param(ctx)?;
     let body: ReverseBody = ctx.json()?;
-    let (reason, actor) = body.check().map_err(invalid)?;
+    let reason = body.check().map_err(invalid)?;
     idempotency::run(ctx, |db| {
-        let entry = ledger::reverse(db, &target, &reason, actor.as_deref(), new_id(ctx), ctx.now)
-            .map_err(refused)?;
+        let entry = ledger::reverse(
+            db,
+            &target,
+            &reason,
+            Some(ctx.actor()),
+            new_id(ctx),
+            ctx.now,
+        )
+        .map_err(refused)?;
         ctx.reach(&entry.customer_id)?;
         created(&entry)
     })
@@ -328,17 +335,8 @@ pub fn put_rules(ctx: &Ctx<'_>) -> ApiResult {
     let current = repo::current_rules(db)?;
     require_if_match(ctx, current.version)?;
     let body: RulesBody = ctx.json()?;
-    let (document, actor) = body.split();
-    let rules = Rules::from_document(document);
-    let (rules, actor) = match (rules, actor) {
-        (Ok(rules), Ok(actor)) => (rules, actor),
-        (rules, actor) => {
-            let mut errors = rules.err().unwrap_or_default();
-            errors.extend(actor.err().unwrap_or_default());
-            return Err(invalid(errors));
-        }
-    };
-    let version = repo::insert_rules(db, current.version, &rules, actor.as_deref(), ctx.now)?
+    let rules = Rules::from_document(body.document()).map_err(invalid)?;
+    let version = repo::insert_rules(db, current.version, &rules, Some(ctx.actor()), ctx.now)?
         .ok_or_else(|| {
             ApiError::PreconditionFailed("the rules changed while this request ran".into())
         })?;
@@ -366,7 +364,7 @@ pub fn expiry_run(ctx: &Ctx<'_>) -> ApiResult {
                 db,
                 customer,
                 run.as_of,
-                run.actor.as_deref(),
+                Some(ctx.actor()),
                 new_id(ctx),
                 ctx.now,
             )

@@ -17,8 +17,6 @@ pub const MAX_REFERENCE: usize = 128;
 pub const MAX_REWARD_CODE: usize = 64;
 /// Longest reason.
 pub const MAX_REASON: usize = 500;
-/// Longest actor (a staff or system id until authentication arrives).
-pub const MAX_ACTOR: usize = 100;
 /// Customers one expiry-run call processes by default, and at most.
 pub const EXPIRY_BATCH: (i64, i64) = (100, 500);
 
@@ -61,11 +59,6 @@ impl Problems {
         v.trim().to_owned()
     }
 
-    fn actor(&mut self, value: &Option<String>) -> Option<String> {
-        value.as_ref()?;
-        Some(self.text("actor", value, MAX_ACTOR))
-    }
-
     /// A JSON number that must be a whole number of points.
     fn integer(&mut self, field: &str, value: &Option<Number>) -> Option<i64> {
         let n = value.as_ref()?;
@@ -91,8 +84,6 @@ pub struct EarnBody {
     points: Option<Number>,
     #[serde(default)]
     reference: Option<String>,
-    #[serde(default)]
-    actor: Option<String>,
 }
 
 /// An earn request that passed the edge (the rules check the rest).
@@ -106,8 +97,6 @@ pub struct Earn {
     pub points: Option<i64>,
     /// The business reference.
     pub reference: String,
-    /// Who asked.
-    pub actor: Option<String>,
 }
 
 impl EarnBody {
@@ -126,7 +115,6 @@ impl EarnBody {
             amount: self.amount,
             points,
             reference: p.code("reference", &self.reference, MAX_REFERENCE),
-            actor: p.actor(&self.actor),
         };
         (earn, p)
     }
@@ -142,8 +130,6 @@ pub struct RedeemBody {
     reward_code: Option<String>,
     #[serde(default)]
     reference: Option<String>,
-    #[serde(default)]
-    actor: Option<String>,
 }
 
 /// A valid redemption request.
@@ -155,8 +141,6 @@ pub struct Redeem {
     pub reward_code: String,
     /// The business reference.
     pub reference: String,
-    /// Who asked.
-    pub actor: Option<String>,
 }
 
 fn positive_points(p: &mut Problems, value: &Option<Number>) -> Option<Points> {
@@ -180,13 +164,11 @@ impl RedeemBody {
         let points = positive_points(&mut p, &self.points);
         let reward_code = p.code("rewardCode", &self.reward_code, MAX_REWARD_CODE);
         let reference = p.code("reference", &self.reference, MAX_REFERENCE);
-        let actor = p.actor(&self.actor);
         match points {
             Some(points) if p.0.is_empty() => Ok(Redeem {
                 points,
                 reward_code,
                 reference,
-                actor,
             }),
             _ => Err(p.0),
         }
@@ -203,8 +185,6 @@ pub struct AdjustBody {
     reason: Option<String>,
     #[serde(default)]
     reference: Option<String>,
-    #[serde(default)]
-    actor: Option<String>,
 }
 
 /// A valid adjustment request.
@@ -216,8 +196,6 @@ pub struct Adjust {
     pub reason: String,
     /// The business reference.
     pub reference: String,
-    /// Who asked.
-    pub actor: Option<String>,
 }
 
 impl AdjustBody {
@@ -238,13 +216,11 @@ impl AdjustBody {
         }
         let reason = p.text("reason", &self.reason, MAX_REASON);
         let reference = p.code("reference", &self.reference, MAX_REFERENCE);
-        let actor = p.actor(&self.actor);
         match points {
             Some(points) if p.0.is_empty() => Ok(Adjust {
                 points,
                 reason,
                 reference,
-                actor,
             }),
             _ => Err(p.0),
         }
@@ -257,21 +233,14 @@ impl AdjustBody {
 pub struct ReverseBody {
     #[serde(default)]
     reason: Option<String>,
-    #[serde(default)]
-    actor: Option<String>,
 }
 
 impl ReverseBody {
-    /// The reason and actor, or every problem.
-    pub fn check(self) -> Result<(String, Option<String>), Vec<Invalid>> {
+    /// The reason, or every problem.
+    pub fn check(self) -> Result<String, Vec<Invalid>> {
         let mut p = Problems::default();
         let reason = p.text("reason", &self.reason, MAX_REASON);
-        let actor = p.actor(&self.actor);
-        if p.0.is_empty() {
-            Ok((reason, actor))
-        } else {
-            Err(p.0)
-        }
+        if p.0.is_empty() { Ok(reason) } else { Err(p.0) }
     }
 }
 
@@ -283,8 +252,6 @@ pub struct ExpiryRunBody {
     as_of: Option<Timestamp>,
     #[serde(default)]
     limit: Option<i64>,
-    #[serde(default)]
-    actor: Option<String>,
 }
 
 /// A valid expiry run.
@@ -294,8 +261,6 @@ pub struct ExpiryRun {
     pub as_of: Timestamp,
     /// Customers to process in this call.
     pub limit: i64,
-    /// Who asked.
-    pub actor: Option<String>,
 }
 
 impl ExpiryRunBody {
@@ -315,19 +280,14 @@ impl ExpiryRunBody {
         if !(1..=max).contains(&limit) {
             p.add("limit", format!("must be between 1 and {max}"));
         }
-        let actor = p.actor(&self.actor);
         match self.as_of {
-            Some(as_of) if p.0.is_empty() => Ok(ExpiryRun {
-                as_of,
-                limit,
-                actor,
-            }),
+            Some(as_of) if p.0.is_empty() => Ok(ExpiryRun { as_of, limit }),
             _ => Err(p.0),
         }
     }
 }
 
-/// `PUT /v1/loyalty/rules`: the rules document plus who changes it.
+/// `PUT /v1/loyalty/rules`: the rules document (who changes it is the token's subject).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RulesBody {
@@ -335,22 +295,17 @@ pub struct RulesBody {
     tiers: Vec<TierRule>,
     expiry_months: u32,
     downgrade: Downgrade,
-    #[serde(default)]
-    actor: Option<String>,
 }
 
 impl RulesBody {
-    /// The document and the actor; the document is validated by `Rules::from_document`.
-    pub fn split(self) -> (RulesDocument, Result<Option<String>, Vec<Invalid>>) {
-        let mut p = Problems::default();
-        let actor = p.actor(&self.actor);
-        let doc = RulesDocument {
+    /// The document, validated by `Rules::from_document`.
+    pub fn document(self) -> RulesDocument {
+        RulesDocument {
             earning: self.earning,
             tiers: self.tiers,
             expiry_months: self.expiry_months,
             downgrade: self.downgrade,
-        };
-        (doc, if p.0.is_empty() { Ok(actor) } else { Err(p.0) })
+        }
     }
 }
 

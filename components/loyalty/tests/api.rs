@@ -73,11 +73,15 @@ fn an_earn_answers_201_with_the_entry_its_computed_points_and_its_location() {
         &c,
         "k1",
         json!({"eventType": "card_spend", "amount": {"amount": 123_456, "currency": "CNY"},
-               "reference": "txn-0001", "actor": "card-feed"}),
+               "reference": "txn-0001"}),
     );
 
     assert_eq!(r.status(), 201, "{}", json(&r));
     let body = json(&r);
+    assert_eq!(
+        body["actor"], "dev-admin",
+        "who earned it is the token's subject"
+    );
     let id = body["id"].as_str().expect("id");
     assert!(id.starts_with("lpt_"));
     assert_eq!(r.headers()["location"], format!("/v1/loyalty/entries/{id}"));
@@ -240,7 +244,7 @@ fn an_invalid_earn_lists_every_problem_in_one_422() {
         &app,
         &c,
         "k1",
-        json!({"eventType": "card_spend", "points": 5, "reference": "has spaces", "actor": ""}),
+        json!({"eventType": "card_spend", "points": 5, "reference": "has spaces"}),
     );
     assert_eq!(r.status(), 422);
     let fields: Vec<String> = json(&r)["errors"]
@@ -249,7 +253,16 @@ fn an_invalid_earn_lists_every_problem_in_one_422() {
         .iter()
         .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
         .collect();
-    assert_eq!(fields, ["reference", "actor", "points", "amount"]);
+    assert_eq!(fields, ["reference", "points", "amount"]);
+    // Who acted is the token's subject: a body that names someone is refused.
+    let r = earn(
+        &app,
+        &c,
+        "k3",
+        json!({"eventType": "card_spend", "points": 5, "reference": "t", "actor": "someone"}),
+    );
+    assert_eq!(r.status(), 400);
+    assert_eq!(json(&r)["code"], "unknown_field");
     let r = earn(&app, &c, "k2", json!({"reference": "x"}));
     assert_eq!(json(&r)["errors"][0]["field"], "eventType");
     let r = earn(
@@ -342,8 +355,7 @@ fn an_adjustment_needs_a_reason_and_moves_points_either_way() {
         &app,
         &path,
         "a1",
-        json!({"points": 50, "reason": "goodwill for a branch outage", "reference": "case-1",
-               "actor": "agent-17"}),
+        json!({"points": 50, "reason": "goodwill for a branch outage", "reference": "case-1"}),
     );
     assert_eq!(up.status(), 201, "{}", json(&up));
     assert_eq!(json(&up)["kind"], "adjust");
@@ -440,7 +452,6 @@ fn rules_are_versioned_with_if_match_and_each_entry_records_its_version() {
 
     let mut body = rules_body(&app);
     body["earning"]["card_spend"]["points"] = json!(2);
-    body["actor"] = json!("product-owner-3");
     assert_eq!(put_rules(&app, &body, None).status(), 428);
     assert_eq!(put_rules(&app, &body, Some("\"7\"")).status(), 412);
     let updated = put_rules(&app, &body, Some("\"1\""));

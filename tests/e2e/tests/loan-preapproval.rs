@@ -128,43 +128,19 @@ fn one_customer_each_is_pre_approved_referred_and_declined() {
 fn a_referral_is_reviewed_approved_by_another_underwriter_and_accepted() {
     let app = TestApp::spawn();
     let c = customer(&app, 1, "verified");
-    let created = applied(
-        &app,
-        "a1",
-        &application(&c, json!({"creditScore": 610, "actor": "uw-anna"})),
-    );
+    let created = applied(&app, "a1", &application(&c, json!({"creditScore": 610})));
     let id = created["id"].as_str().expect("id");
 
-    let review = transition(
-        &app,
-        id,
-        "\"1\"",
-        json!({"to": "under_review", "actor": "uw-anna"}),
-    );
+    let review = transition(&app, id, "\"1\"", json!({"to": "under_review"}));
     assert_eq!(review.status, 200, "{}", review.text());
     assert_eq!(review.header("etag"), Some("\"2\""));
 
-    transition(
-        &app,
-        id,
-        "\"1\"",
-        json!({"to": "approved", "actor": "uw-ben", "note": "ok"}),
-    )
-    .assert_problem(412, "precondition_failed");
-    transition(
-        &app,
-        id,
-        "\"2\"",
-        json!({"to": "approved", "actor": "uw-anna", "note": "ok"}),
-    )
-    .assert_problem(409, "four_eyes_required");
-    let illegal = transition(
-        &app,
-        id,
-        "\"2\"",
-        json!({"to": "accepted", "actor": "mobile-app"}),
-    )
-    .assert_problem(409, "transition_not_allowed");
+    transition(&app, id, "\"1\"", json!({"to": "approved", "note": "ok"}))
+        .assert_problem(412, "precondition_failed");
+    transition(&app, id, "\"2\"", json!({"to": "approved", "note": "ok"}))
+        .assert_problem(409, "four_eyes_required");
+    let illegal = transition(&app, id, "\"2\"", json!({"to": "accepted"}))
+        .assert_problem(409, "transition_not_allowed");
     assert_eq!(illegal["allowed"], json!(["approved", "declined"]));
 
     // Four eyes compares token identities: the approval comes from uw-ben's own token.
@@ -174,17 +150,12 @@ fn a_referral_is_reviewed_approved_by_another_underwriter_and_accepted() {
     );
     let approved = app.post_json(
         &format!("/v1/loans/applications/{id}/transitions"),
-        &json!({"to": "approved", "actor": "uw-ben", "note": "income verified by payslips"}),
+        &json!({"to": "approved", "note": "income verified by payslips"}),
         &[("if-match", "\"2\""), ("authorization", &ben)],
     );
     assert_eq!(approved.status, 200, "{}", approved.text());
     assert!(approved.json()["offer"]["expiresAt"].is_string());
-    let accepted = transition(
-        &app,
-        id,
-        "\"3\"",
-        json!({"to": "accepted", "actor": "mobile-app"}),
-    );
+    let accepted = transition(&app, id, "\"3\"", json!({"to": "accepted"}));
     assert_eq!(accepted.status, 200, "{}", accepted.text());
 
     let history = app.get(&format!("/v1/loans/applications/{id}")).json()["history"].clone();
@@ -206,7 +177,7 @@ fn an_expired_offer_cannot_be_accepted() {
     if let Some(map) = policy.as_object_mut() {
         map.remove("version");
         map.remove("createdAt");
-        map.insert("actor".into(), json!("risk-officer"));
+        map.remove("actor");
         // Zero days: every offer expires the moment it is made.
         map.insert("offerValidityDays".into(), json!(0));
     }
@@ -216,23 +187,13 @@ fn an_expired_offer_cannot_be_accepted() {
     let created = applied(&app, "a1", &application(&c, json!({})));
     let id = created["id"].as_str().expect("id");
 
-    let accept = transition(
-        &app,
-        id,
-        "\"1\"",
-        json!({"to": "accepted", "actor": "mobile-app"}),
-    );
+    let accept = transition(&app, id, "\"1\"", json!({"to": "accepted"}));
 
     accept.assert_problem(409, "offer_expired");
     let read = app.get(&format!("/v1/loans/applications/{id}")).json();
     assert_eq!(read["status"], "expired");
     assert_eq!(read["allowedTransitions"], json!(["expired"]));
-    let recorded = transition(
-        &app,
-        id,
-        "\"1\"",
-        json!({"to": "expired", "actor": "scheduler"}),
-    );
+    let recorded = transition(&app, id, "\"1\"", json!({"to": "expired"}));
     assert_eq!(recorded.status, 200, "{}", recorded.text());
 }
 

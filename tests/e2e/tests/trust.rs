@@ -73,7 +73,7 @@ fn an_id_in_another_letter_case_is_the_same_customer_in_the_audit_trail() {
         "both reads are in the customer's own trail: {reads:?}"
     );
     assert!(
-        reads.iter().all(|(_, id)| *id == Value::from(c.as_str())),
+        reads.iter().all(|(_, id)| id.as_str() == Some(c.as_str())),
         "{reads:?}"
     );
     // A customer token written in another case is the same customer too.
@@ -115,4 +115,72 @@ fn an_idempotency_key_is_the_callers_own_and_never_replays_another_callers_answe
     assert_eq!(b.status, 201, "{}", b.text());
     assert_eq!(b.header("idempotent-replayed"), None);
     assert_ne!(b.json()["id"], a.json()["id"]);
+}
+
+#[test]
+fn who_acted_is_the_tokens_subject_and_no_body_can_name_someone_else() {
+    let app = TestApp::spawn();
+    let c = create_customer(&app, 6);
+    let agent = app.as_user("cc-17", &["call_centre"]);
+    let complaint = agent.post_json(
+        "/v1/interactions",
+        &serde_json::json!({
+            "customerId": c, "channel": "phone", "direction": "inbound", "type": "complaint",
+            "subject": "Card fee", "outcome": "escalated", "sentiment": "negative",
+            "agentId": "agent-1",
+            "complaint": {"category": "fees_and_charges", "severity": "high"}
+        }),
+        &[("idempotency-key", "who-1")],
+    );
+    assert_eq!(complaint.status, 201, "{}", complaint.text());
+    let case = complaint.json()["complaintId"]
+        .as_str()
+        .expect("case")
+        .to_owned();
+    let path = format!("/v1/interactions/complaints/{case}/transitions");
+    // A transition no longer needs (or accepts) an actor: it is the caller.
+    agent
+        .json(
+            "POST",
+            &path,
+            &serde_json::json!({"to": "assigned", "note": "n", "assignee": "a-2", "actor": "someone-else"}),
+            &[("if-match", "\"1\"")],
+        )
+        .assert_problem(400, "unknown_field");
+    let moved = agent.json(
+        "POST",
+        &path,
+        &serde_json::json!({"to": "assigned", "note": "to the fees desk", "assignee": "a-2"}),
+        &[("if-match", "\"1\"")],
+    );
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    let history = moved.json()["history"].clone();
+    assert_eq!(
+        history[0]["actor"], "cc-17",
+        "opened by who logged it: {history}"
+    );
+    assert_eq!(
+        history[1]["actor"], "cc-17",
+        "moved by the caller: {history}"
+    );
+
+    let teller = app.as_user("teller-3", &["teller"]);
+    let earn = |body: Value, key: &str| {
+        teller.post_json(
+            &format!("/v1/loyalty/accounts/{c}/earn"),
+            &body,
+            &[("idempotency-key", key)],
+        )
+    };
+    earn(
+        serde_json::json!({"eventType": "card_spend", "points": 5, "reference": "r1", "actor": "card-feed"}),
+        "e1",
+    )
+    .assert_problem(400, "unknown_field");
+    let entry = earn(
+        serde_json::json!({"eventType": "card_spend", "amount": {"amount": 10_000, "currency": "CNY"}, "reference": "r1"}),
+        "e2",
+    );
+    assert_eq!(entry.status, 201, "{}", entry.text());
+    assert_eq!(entry.json()["actor"], "teller-3");
 }

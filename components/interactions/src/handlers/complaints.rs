@@ -132,7 +132,7 @@ fn illegal(e: &IllegalTransition) -> ApiError {
 pub fn transition(ctx: &Ctx<'_>) -> ApiResult {
     let id = path_id(ctx)?;
     let draft: TransitionDraft = ctx.json()?;
-    let t = draft.validate().map_err(invalid)?;
+    let t = draft.validate(ctx.actor()).map_err(invalid)?;
     if ctx.header("if-match").is_none() {
         return Err(ApiError::PreconditionRequired("If-Match"));
     }

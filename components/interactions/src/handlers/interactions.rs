@@ -82,7 +82,7 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
                 customer_id: new.customer_id,
                 terms,
                 received_at: new.occurred_at,
-                actor: &new.agent_id,
+                actor: ctx.actor(),
             };
             complaints::open(db, &opening, ctx.now)?;
         }

@@ -138,7 +138,7 @@ impl App {
 
 /// A transition body for `to` with what that target requires.
 pub fn step(to: &str) -> Value {
-    let mut body = json!({"to": to, "note": format!("moving to {to}"), "actor": "supervisor-1"});
+    let mut body = json!({"to": to, "note": format!("moving to {to}")});
     match to {
         "assigned" => body["assignee"] = json!("agent-42"),
         "resolved" => body["resolution"] = json!("fee refunded and apology sent"),

@@ -129,8 +129,6 @@ pub struct TransitionDraft {
     pub note: Option<String>,
     /// What was done for the customer: required to `resolved`, refused otherwise.
     pub resolution: Option<String>,
-    /// Who makes the move (until authentication supplies it).
-    pub actor: Option<String>,
 }
 
 /// A validated transition request.
@@ -144,15 +142,15 @@ pub struct Transition {
     pub note: String,
     /// The resolution, for a move to `resolved`.
     pub resolution: Option<String>,
-    /// Who.
+    /// Who: the caller's token subject, never a body field.
     pub actor: String,
 }
 
 impl TransitionDraft {
-    /// Validates the fields and the members each target state requires or refuses.
-    /// Whether the move is allowed from the case's current state is
-    /// [`CaseState::apply`]'s question.
-    pub fn validate(self) -> Result<Transition, Vec<Invalid>> {
+    /// Validates the fields and the members each target state requires or refuses, for a
+    /// move made by `actor` (the authenticated caller). Whether the move is allowed from
+    /// the case's current state is [`CaseState::apply`]'s question.
+    pub fn validate(self, actor: &str) -> Result<Transition, Vec<Invalid>> {
         let mut e = Errors::default();
         let to = required_enum(
             &mut e,
@@ -190,14 +188,13 @@ impl TransitionDraft {
             (_, r) => optional_text(&mut e, "resolution", r, MAX_RESOLUTION, true),
         };
         let note = required_text(&mut e, "note", self.note, MAX_NOTE, true);
-        let actor = required_actor(&mut e, "actor", self.actor);
         e.into_result(|| {
             Some(Transition {
                 to: to?,
                 assignee: assignee?,
                 note: note?,
                 resolution: resolution?,
-                actor: actor?,
+                actor: actor.to_owned(),
             })
         })
     }
@@ -404,7 +401,7 @@ mod tests {
     #[test]
     fn a_transition_request_is_checked_against_its_target() {
         let fields = |d: TransitionDraft| -> Vec<String> {
-            d.validate()
+            d.validate("sup-1")
                 .expect_err("invalid")
                 .into_iter()
                 .map(|e| e.field)
@@ -412,7 +409,6 @@ mod tests {
         };
         let base = TransitionDraft {
             note: Some("n".into()),
-            actor: Some("sup-1".into()),
             ..TransitionDraft::default()
         };
         let to = |s: &str| Some(s.to_owned());
@@ -443,18 +439,18 @@ mod tests {
             fields(TransitionDraft {
                 to: to("done"),
                 note: None,
-                actor: to("has space"),
                 ..base.clone()
             }),
-            ["to", "note", "actor"]
+            ["to", "note"]
         );
         let ok = TransitionDraft {
             to: to("in_progress"),
             assignee: to("agent-2"),
             ..base
         }
-        .validate()
+        .validate("sup-1")
         .expect("valid");
         assert_eq!(ok.assignee.as_deref(), Some("agent-2"));
+        assert_eq!(ok.actor, "sup-1", "who moved it is the caller");
     }
 }

@@ -10,8 +10,6 @@ use serde::{Deserialize, Serialize};
 
 /// Longest `purpose`.
 pub const MAX_PURPOSE_CHARS: usize = 200;
-/// Longest `actor`.
-pub const MAX_ACTOR_CHARS: usize = 100;
 /// Longest transition `note`.
 pub const MAX_NOTE_CHARS: usize = 1_000;
 /// Longest employment history we accept (60 years).
@@ -41,10 +39,6 @@ pub struct ApplicationRequest {
     pub employment_status: EmploymentStatus,
     /// Months in the current job (or business).
     pub employment_months: i64,
-    /// Who submits it (staff or channel id), until callers are authenticated; the
-    /// underwriter who approves a referral must be someone else.
-    #[serde(default)]
-    pub actor: Option<String>,
 }
 
 /// A checked application: every value in range, every amount in one currency. This is
@@ -101,8 +95,9 @@ fn money(m: Money, field: &str, min: i64, errors: &mut Vec<Invalid>) {
 }
 
 impl ApplicationRequest {
-    /// The checked input and the optional actor, or every invalid field.
-    pub fn validate(self) -> Result<(ApplicationInput, Option<String>), Vec<Invalid>> {
+    /// The checked input, or every invalid field. Who submits it is the caller's token
+    /// subject, never a body member.
+    pub fn validate(self) -> Result<ApplicationInput, Vec<Invalid>> {
         let mut errors = Vec::new();
         money(self.amount, "amount", 1, &mut errors);
         money(self.monthly_income, "monthlyIncome", 0, &mut errors);
@@ -145,26 +140,19 @@ impl ApplicationRequest {
                 format!("must be from 0 to {MAX_EMPLOYMENT_MONTHS}"),
             ));
         }
-        let actor = self
-            .actor
-            .as_deref()
-            .map(|a| text(a, "actor", MAX_ACTOR_CHARS, &mut errors));
         match (term, purpose, errors.is_empty()) {
-            (Some(term_months), Some(purpose), true) => Ok((
-                ApplicationInput {
-                    customer_id: self.customer_id,
-                    product: self.product,
-                    amount: self.amount,
-                    term_months,
-                    purpose,
-                    monthly_income: self.monthly_income,
-                    monthly_debt_payments: self.monthly_debt_payments,
-                    credit_score: self.credit_score,
-                    employment_status: self.employment_status,
-                    employment_months: self.employment_months,
-                },
-                actor.flatten(),
-            )),
+            (Some(term_months), Some(purpose), true) => Ok(ApplicationInput {
+                customer_id: self.customer_id,
+                product: self.product,
+                amount: self.amount,
+                term_months,
+                purpose,
+                monthly_income: self.monthly_income,
+                monthly_debt_payments: self.monthly_debt_payments,
+                credit_score: self.credit_score,
+                employment_status: self.employment_status,
+                employment_months: self.employment_months,
+            }),
             _ => Err(errors),
         }
     }
@@ -179,8 +167,6 @@ pub struct TransitionRequest {
     /// Why; required when an underwriter approves or declines.
     #[serde(default)]
     pub note: Option<String>,
-    /// Who moves it (until callers are authenticated).
-    pub actor: String,
 }
 
 /// A checked transition request.
@@ -190,15 +176,15 @@ pub struct TransitionCommand {
     pub to: ApplicationStatus,
     /// Why (trimmed).
     pub note: Option<String>,
-    /// Who (trimmed).
+    /// Who: the caller's token subject.
     pub actor: String,
 }
 
 impl TransitionRequest {
-    /// The checked command, or every invalid field.
-    pub fn validate(self) -> Result<TransitionCommand, Vec<Invalid>> {
+    /// The checked command for a move by `actor` (the authenticated caller), or every
+    /// invalid field.
+    pub fn validate(self, actor: &str) -> Result<TransitionCommand, Vec<Invalid>> {
         let mut errors = Vec::new();
-        let actor = text(&self.actor, "actor", MAX_ACTOR_CHARS, &mut errors);
         let note = match self.note.as_deref() {
             Some(n) => text(n, "note", MAX_NOTE_CHARS, &mut errors),
             None => None,
@@ -213,13 +199,14 @@ impl TransitionRequest {
                 format!("is required to move an application to {}", self.to),
             ));
         }
-        match (actor, errors.is_empty()) {
-            (Some(actor), true) => Ok(TransitionCommand {
+        if errors.is_empty() {
+            Ok(TransitionCommand {
                 to: self.to,
                 note,
-                actor,
-            }),
-            _ => Err(errors),
+                actor: actor.to_owned(),
+            })
+        } else {
+            Err(errors)
         }
     }
 }
@@ -252,12 +239,11 @@ mod tests {
 
     #[test]
     fn a_valid_request_becomes_a_trimmed_input() {
-        let (input, actor) = request(json!({"actor": " teller-7 "}))
+        let input = request(json!({"purpose": " home renovation "}))
             .validate()
             .expect("valid");
         assert_eq!(input.purpose, "home renovation");
         assert_eq!(input.term_months, 36);
-        assert_eq!(actor.as_deref(), Some("teller-7"));
     }
 
     #[test]
@@ -269,8 +255,7 @@ mod tests {
             "monthlyIncome": {"amount": -1, "currency": "USD"},
             "monthlyDebtPayments": {"amount": -5, "currency": "CNY"},
             "creditScore": 299,
-            "employmentMonths": 721,
-            "actor": ""
+            "employmentMonths": 721
         }))
         .validate()
         .expect_err("invalid");
@@ -285,8 +270,7 @@ mod tests {
                 "termMonths",
                 "purpose",
                 "creditScore",
-                "employmentMonths",
-                "actor"
+                "employmentMonths"
             ]
         );
     }
@@ -311,31 +295,36 @@ mod tests {
     fn an_unknown_field_or_product_does_not_parse() {
         let body = json!({"customerId": "cus_01KAT0000000000000000000AB", "product": "boat"});
         assert!(serde_json::from_value::<ApplicationRequest>(body).is_err());
-        let mut full = serde_json::to_value(request(json!({})).validate().expect("valid").0)
+        let mut full = serde_json::to_value(request(json!({})).validate().expect("valid"))
             .expect("serializes");
         full["bonus"] = 1.into();
         assert!(serde_json::from_value::<ApplicationRequest>(full).is_err());
     }
 
     #[test]
-    fn an_approval_or_decline_needs_a_note_and_everything_needs_an_actor() {
+    fn an_approval_or_decline_needs_a_note_and_no_body_names_who_acts() {
         let t = |v: serde_json::Value| -> TransitionRequest {
             serde_json::from_value(v).expect("well-formed")
         };
-        let errors = t(json!({"to": "approved", "actor": " "}))
-            .validate()
+        let errors = t(json!({"to": "approved"}))
+            .validate("u1")
             .expect_err("invalid");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["actor", "note"]);
-        let ok = t(json!({"to": "accepted", "actor": "cust-app"}))
-            .validate()
+        assert_eq!(fields, ["note"]);
+        let ok = t(json!({"to": "accepted"}))
+            .validate("cus-app")
             .expect("valid");
-        assert_eq!(ok.note, None);
+        assert_eq!((ok.note, ok.actor.as_str()), (None, "cus-app"));
         let long = "x".repeat(MAX_NOTE_CHARS + 1);
         assert!(
-            t(json!({"to": "declined", "actor": "u1", "note": long}))
-                .validate()
+            t(json!({"to": "declined", "note": long}))
+                .validate("u1")
                 .is_err()
+        );
+        assert!(
+            serde_json::from_value::<TransitionRequest>(json!({"to": "accepted", "actor": "x"}))
+                .is_err(),
+            "a body naming who acts does not parse"
         );
     }
 }

@@ -26,8 +26,8 @@ pub use decision::{
     differences, offer_expiry,
 };
 pub use input::{
-    ApplicationInput, ApplicationRequest, MAX_ACTOR_CHARS, MAX_EMPLOYMENT_MONTHS, MAX_NOTE_CHARS,
-    MAX_PURPOSE_CHARS, TransitionCommand, TransitionRequest,
+    ApplicationInput, ApplicationRequest, MAX_EMPLOYMENT_MONTHS, MAX_NOTE_CHARS, MAX_PURPOSE_CHARS,
+    TransitionCommand, TransitionRequest,
 };
 pub use policy::{
     FULL_BPS, MAX_OFFER_VALIDITY_DAYS, MAX_RATE_BANDS, MAX_SCORE, MIN_SCORE, Policy, ProductPolicy,

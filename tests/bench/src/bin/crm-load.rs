@@ -362,7 +362,7 @@ fn loan_body(customer: &str, product: &str) -> serde_json::Value {
         "amount": {"amount": amount, "currency": "CNY"}, "termMonths": term,
         "purpose": "benchmark", "monthlyIncome": {"amount": 3_000_000, "currency": "CNY"},
         "monthlyDebtPayments": {"amount": 200_000, "currency": "CNY"}, "creditScore": 760,
-        "employmentStatus": "employed", "employmentMonths": 48, "actor": "bench"
+        "employmentStatus": "employed", "employmentMonths": 48
     })
 }
 
@@ -506,7 +506,7 @@ fn builders(f: &Arc<Fixture>) -> Vec<(&'static str, Build, &'static [u16])> {
         Arc::new(move |n: u64| {
             let body = json!({
                 "eventType": "card_spend", "amount": {"amount": 25_000 + (n % 50) * 1000, "currency": "CNY"},
-                "reference": key("earn", n), "actor": "card-feed"
+                "reference": key("earn", n)
             });
             RequestSpec::post(
                 format!("/v1/loyalty/accounts/{}/earn", g.pick(n.wrapping_add(41))),
