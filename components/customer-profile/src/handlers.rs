@@ -8,6 +8,7 @@ use crm_domain::customer::{
 };
 use crm_domain::id::CustomerId;
 use crm_domain::page::{Cursor, Limit};
+use crm_domain::security::{Writing, may_write_customer_field};
 use crm_domain::time::Timestamp;
 use crm_http::{
     ApiError, ApiResult, Ctx, FieldError, MAX_BODY_BYTES, MERGE_PATCH_JSON, etag, from_json_value,
@@ -91,12 +92,53 @@ fn with_etag(mut response: crm_http::Response, version: i64) -> ApiResult {
     Ok(response)
 }
 
+/// The members of `draft` that differ from `before` (a stored profile's draft), or, for a
+/// new customer, that are given a value other than the default.
+fn written_members(draft: &CustomerDraft, before: Option<&CustomerDraft>) -> Vec<String> {
+    let after = serde_json::to_value(draft).unwrap_or_default();
+    let before = match before {
+        Some(previous) => serde_json::to_value(previous).unwrap_or_default(),
+        // What a new customer is when a member is not given.
+        None => json!({"kycStatus": "pending", "status": "active"}),
+    };
+    let Value::Object(after) = after else {
+        return Vec::new();
+    };
+    after
+        .into_iter()
+        .filter(|(name, value)| {
+            let was = before.get(name).unwrap_or(&Value::Null);
+            value != was && !(value.is_null() && was.is_null())
+        })
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// 403 `field_not_writable` naming every member the caller's roles may not set
+/// (`crm_domain::security::CUSTOMER_WRITES`).
+fn may_write(ctx: &Ctx<'_>, members: &[String], writing: Writing) -> Result<(), ApiError> {
+    let roles = ctx.identity().map_or(&[][..], |i| i.roles.as_slice());
+    let refused: Vec<&str> = members
+        .iter()
+        .map(String::as_str)
+        .filter(|m| !may_write_customer_field(roles, m, writing))
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::Forbidden {
+        code: "field_not_writable",
+        detail: format!("your roles may not set {}", refused.join(", ")),
+    })
+}
+
 /// `POST /v1/customers`.
 pub fn create(ctx: &Ctx<'_>) -> ApiResult {
     let draft: CustomerDraft = ctx.json()?;
     let draft = draft
         .validate(Mode::Create, ctx.now.date(), ctx.now)
         .map_err(invalid)?;
+    may_write(ctx, &written_members(&draft, None), Writing::Create)?;
     idempotency::run(ctx, |db| {
         let id = CustomerId::new(new_ulid(ctx.now));
         let mut customer = Customer::create(id, draft, Vec::new(), ctx.now);
@@ -154,6 +196,11 @@ pub fn patch(ctx: &Ctx<'_>) -> ApiResult {
     let draft = draft
         .validate(Mode::Update(&current), ctx.now.date(), ctx.now)
         .map_err(invalid)?;
+    may_write(
+        ctx,
+        &written_members(&draft, Some(&current.draft())),
+        Writing::Update,
+    )?;
     let updated = current.updated(draft, ctx.now);
     let new_version = crm_store::in_transaction(db, |db| repo::update(db, &updated, version))
         .map_err(write_error)?;

@@ -9,7 +9,8 @@ pub fn cny(minor: i64) -> Value {
     json!({"amount": minor, "currency": "CNY"})
 }
 
-/// A valid new customer, distinct per `n` (name, national id, e-mail, phone).
+/// A valid new customer, distinct per `n` (name, national id, e-mail, phone), with KYC
+/// pending: only compliance (and admin) may create one verified.
 pub fn customer_body(n: usize) -> Value {
     json!({
         "fullName": format!("Zhao Min {n:03}"),
@@ -20,18 +21,19 @@ pub fn customer_body(n: usize) -> Value {
         "phone": format!("+86138001380{n:02}"),
         "segment": "retail",
         "riskTolerance": "balanced",
-        "kycStatus": "verified",
         "monthlyIncome": cny(3_000_000),
         "totalAssets": cny(10_000_000),
         "employmentStatus": "employed"
     })
 }
 
-/// Creates customer `n` as the default caller (an admin) and returns its id.
+/// Creates customer `n`, KYC verified, as the default caller (an admin) and returns its id.
 pub fn create_customer(app: &TestApp, n: usize) -> String {
+    let mut body = customer_body(n);
+    body["kycStatus"] = json!("verified");
     let r = app.post_json(
         "/v1/customers",
-        &customer_body(n),
+        &body,
         &[("idempotency-key", &format!("fixture-customer-{n}"))],
     );
     assert_eq!(r.status, 201, "{}", r.text());

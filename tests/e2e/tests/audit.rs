@@ -61,7 +61,7 @@ fn the_audit_trail_of_a_scenario_is_complete_holds_no_personal_values_and_verifi
         &json!({
             "fullName": "Qian Lei", "dateOfBirth": "1990-01-02", "nationalId": "110101199001020011",
             "nationalIdCountry": "CN", "email": "qian@example.com", "segment": "retail",
-            "riskTolerance": "balanced", "kycStatus": "verified",
+            "riskTolerance": "balanced",
             "monthlyIncome": cny(2_000_000), "totalAssets": cny(5_000_000),
             "employmentStatus": "employed"
         }),

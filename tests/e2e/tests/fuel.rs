@@ -26,7 +26,7 @@ const BUDGETS: &[(&str, u64)] = &[
     ("customer.create", 1_500_000),
     ("customer.create.invalid", 590_000),
     ("customer.read", 880_000),
-    ("customer.patch", 1_300_000),
+    ("customer.patch", 1_700_000),
     ("customer.list", 22_000_000),
     ("customer.search", 22_000_000),
     ("customer.summary", 520_000),

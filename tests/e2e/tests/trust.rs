@@ -184,3 +184,55 @@ fn who_acted_is_the_tokens_subject_and_no_body_can_name_someone_else() {
     assert_eq!(entry.status, 201, "{}", entry.text());
     assert_eq!(entry.json()["actor"], "teller-3");
 }
+
+#[test]
+fn only_compliance_verifies_kyc_and_a_new_national_id_must_be_verified_again() {
+    let app = TestApp::spawn();
+    let teller = app.as_user("t-1", &["teller"]);
+    let mut body = customer_body(7);
+    body["kycStatus"] = serde_json::json!("pending");
+    let created = teller.post_json("/v1/customers", &body, &[("idempotency-key", "kyc-1")]);
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()["id"].as_str().expect("id").to_owned();
+    let patch = |who: &crm_e2e::Caller<'_>, etag: &str, change: Value| {
+        who.json(
+            "PATCH",
+            &format!("/v1/customers/{id}"),
+            &change,
+            &[
+                ("if-match", etag),
+                ("content-type", "application/merge-patch+json"),
+            ],
+        )
+    };
+    let agent = app.as_user("cc-1", &["call_centre"]);
+    let refused = patch(
+        &agent,
+        "\"1\"",
+        serde_json::json!({"kycStatus": "verified"}),
+    );
+    let problem = refused.assert_problem(403, "field_not_writable");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("kycStatus")
+    );
+    patch(&agent, "\"1\"", serde_json::json!({"creditScore": 850}))
+        .assert_problem(403, "field_not_writable");
+    let kyc = app.as_user("k-1", &["kyc_officer"]);
+    let verified = patch(&kyc, "\"1\"", serde_json::json!({"kycStatus": "verified"}));
+    assert_eq!(verified.status, 200, "{}", verified.text());
+    assert_eq!(verified.json()["kycStatus"], "verified");
+    let moved = patch(
+        &kyc,
+        "\"2\"",
+        serde_json::json!({"nationalId": "310101198506099999"}),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    assert_eq!(
+        moved.json()["kycStatus"],
+        "pending",
+        "the new document is not verified yet"
+    );
+}

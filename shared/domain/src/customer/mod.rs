@@ -430,11 +430,24 @@ impl Customer {
     }
 
     /// This customer after a validated update, re-deriving what is derived.
+    ///
+    /// A verified customer whose national id (or its country) changes is no longer
+    /// verified: KYC goes back to `pending` until compliance verifies the new document.
     pub fn updated(&self, draft: CustomerDraft, now: Timestamp) -> Customer {
+        let mut draft = draft;
+        if self.kyc_status == KycStatus::Verified && self.identity_document_changes(&draft) {
+            draft.kyc_status = KycStatus::Pending;
+        }
         let choices = draft.consent;
         let mut next = Customer::create(self.id, draft, self.possible_duplicate_of.clone(), now);
         next.consent = Consent::record(&self.consent, &choices, now);
         next.created_at = self.created_at;
         next
+    }
+
+    /// Whether `draft` names another identity document than this customer's.
+    pub fn identity_document_changes(&self, draft: &CustomerDraft) -> bool {
+        draft.national_id != self.national_id
+            || draft.national_id_country != self.national_id_country
     }
 }

@@ -1,7 +1,7 @@
 //! Validation and normalisation of a [`CustomerDraft`]: every rule reports its field,
 //! and all failures are returned together so a form can show them at once.
 
-use super::{Customer, CustomerDraft, CustomerStatus, KycStatus, minimum_age};
+use super::{Customer, CustomerDraft, CustomerStatus, minimum_age};
 use crate::money::{Currency, Money};
 use crate::time::{Date, Timestamp};
 use std::collections::HashSet;
@@ -287,17 +287,6 @@ impl CustomerDraft {
             (Mode::Update(_), Some(_)) => e.add("status", "use DELETE to erase a customer"),
         }
 
-        if let Mode::Update(previous) = mode
-            && previous.kyc_status == KycStatus::Verified
-        {
-            if self.national_id != previous.national_id {
-                e.add("nationalId", "cannot change once KYC is verified");
-            }
-            if self.national_id_country != previous.national_id_country {
-                e.add("nationalIdCountry", "cannot change once KYC is verified");
-            }
-        }
-
         if e.0.is_empty() { Ok(self) } else { Err(e.0) }
     }
 }
@@ -305,6 +294,7 @@ impl CustomerDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::customer::KycStatus;
     use crate::customer::{ConsentChoices, EmploymentStatus, RiskTolerance, Segment};
     use crate::id::{CustomerId, Ulid};
 
@@ -547,7 +537,7 @@ mod tests {
     }
 
     #[test]
-    fn the_national_id_is_locked_once_kyc_is_verified() {
+    fn a_new_national_id_sends_a_verified_customer_back_to_pending_kyc() {
         let mut verified = draft();
         verified.kyc_status = KycStatus::Verified;
         let verified = verified
@@ -561,20 +551,22 @@ mod tests {
         );
         let mut change = verified.clone();
         change.national_id = "99999999".into();
+        let change = change
+            .validate(Mode::Update(&stored), today(), now())
+            .expect("valid");
+        // Even though the merged draft still says verified: the new document is not.
+        assert_eq!(change.kyc_status, KycStatus::Verified);
+        assert_eq!(stored.updated(change, now()).kyc_status, KycStatus::Pending);
+        let mut country = verified.clone();
+        country.national_id_country = "HK".into();
         assert_eq!(
-            fields(change.validate(Mode::Update(&stored), today(), now())),
-            vec!["nationalId"]
+            stored.updated(country, now()).kyc_status,
+            KycStatus::Pending
         );
-
-        let mut pending = stored.clone();
-        pending.kyc_status = KycStatus::Pending;
-        let mut change = verified;
-        change.national_id = "99999999".into();
-        assert!(
-            change
-                .validate(Mode::Update(&pending), today(), now())
-                .is_ok()
-        );
+        // Anything else keeps the verification.
+        let mut email = verified;
+        email.email = Some("new@example.com".into());
+        assert_eq!(stored.updated(email, now()).kyc_status, KycStatus::Verified);
     }
 
     #[test]

@@ -98,6 +98,20 @@ const ADVISORY: &[(&str, Visibility)] = &[
     ("possibleDuplicateOf", S),
 ];
 
+/// KYC officers: identity and the documents behind it, unmasked, and how to reach the
+/// customer; not the bank's figures or its marketing view.
+const COMPLIANCE: &[(&str, Visibility)] = &[
+    ("fullName", S),
+    ("dateOfBirth", S),
+    ("nationalId", S),
+    ("nationalIdCountry", S),
+    ("email", S),
+    ("phone", S),
+    ("address", S),
+    ("relationshipManagerId", S),
+    ("possibleDuplicateOf", S),
+];
+
 /// Marketing: segmentation and consent; contact details masked; never the national
 /// id, birth date, address, income, assets or score.
 const MARKETING: &[(&str, Visibility)] = &[
@@ -157,6 +171,7 @@ fn allow_list(role: Role) -> &'static [(&'static str, Visibility)] {
         Role::RelationshipManager | Role::RiskOfficer => ADVISORY,
         Role::Marketing => MARKETING,
         Role::Underwriter | Role::Auditor | Role::Admin => EVERYTHING,
+        Role::KycOfficer => COMPLIANCE,
         Role::Customer => SELF,
     }
 }

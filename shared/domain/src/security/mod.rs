@@ -4,9 +4,11 @@
 
 mod fields;
 mod permissions;
+mod writes;
 
 pub use fields::{CUSTOMER_FIELDS, Visibility, customer_field};
 pub use permissions::{Audit, PERMISSIONS, allows, roles_for};
+pub use writes::{CUSTOMER_WRITES, Writing, may_write_customer_field};
 
 use crate::closed_enum;
 
@@ -21,6 +23,8 @@ closed_enum!(
         RiskOfficer = "risk_officer",
         Auditor = "auditor",
         Admin = "admin",
+        /// Compliance: verifies customers (KYC status) and their identity documents.
+        KycOfficer = "kyc_officer",
         /// A channel app acting for the logged-in customer: only that customer's data.
         Customer = "customer",
     }

@@ -16,12 +16,12 @@ pub enum Audit {
 }
 
 use Role::{
-    Admin as AD, Auditor as A, CallCentre as C, Customer as CU, Marketing as M,
+    Admin as AD, Auditor as A, CallCentre as C, Customer as CU, KycOfficer as K, Marketing as M,
     RelationshipManager as RM, RiskOfficer as R, Teller as T, Underwriter as U,
 };
 
-const EVERY_STAFF_ROLE: &[Role] = &[T, C, RM, U, M, R, A, AD];
-const EVERYONE: &[Role] = &[T, C, RM, U, M, R, A, AD, CU];
+const EVERY_STAFF_ROLE: &[Role] = &[T, C, RM, U, M, R, A, AD, K];
+const EVERYONE: &[Role] = &[T, C, RM, U, M, R, A, AD, K, CU];
 
 /// The table itself: action, the roles allowed, and what is audited.
 pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
@@ -29,7 +29,14 @@ pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
     (Action::CustomerList, EVERY_STAFF_ROLE, Audit::No),
     (Action::CustomerSummary, &[RM, M, R, A, AD], Audit::No),
     (Action::CustomerRead, EVERYONE, Audit::Read),
-    (Action::CustomerUpdate, &[T, C, RM, AD], Audit::Write),
+    // Which members each role may set is `writes::CUSTOMER_WRITES`; underwriters and risk
+    // officers update the bank's own figures (score, income, assets), KYC officers the
+    // KYC status and identity documents.
+    (
+        Action::CustomerUpdate,
+        &[T, C, RM, U, R, AD, K],
+        Audit::Write,
+    ),
     (Action::CustomerErase, &[AD], Audit::Write),
     (
         Action::CustomerView360,

@@ -2,55 +2,56 @@ use super::*;
 
 /// The permission table written out again, by hand, as the README documents it:
 /// columns are teller, call_centre, relationship_manager, underwriter, marketing,
-/// risk_officer, auditor, admin, customer. A change to the table must change this too.
+/// risk_officer, auditor, admin, customer, kyc_officer. A change to the table must change
+/// this too.
 const GRID: &str = "
-customer.create          x . x . . . . x .
-customer.list            x x x x x x x x .
-customer.summary         . . x . x x x x .
-customer.read            x x x x x x x x x
-customer.update          x x x . . . . x .
-customer.erase           . . . . . . . x .
-customer.view360         x x x x . x x x .
-audit.read               . . . . . . x . .
-audit.verify             . . . . . . x x .
-audit.seal               . . . . . . . x .
-interaction.create       x x x . . . . x .
-interaction.timeline     x x x . . x x x x
-interaction.read         x x x . . x x x .
-interaction.confidential . . x . . . x x .
-complaint.list           . x x . . x x x .
-complaint.read           x x x . . x x x .
-complaint.transition     . x x . . x . x .
-survey.create            x x x . . . . x x
-survey.read              . x x . x x x x .
-survey.summary           . . x . x x x x .
-loyalty.account.read     x x x . x . x x x
-loyalty.reconcile        . . . . . x x x .
-loyalty.earn             x x x . . . . x .
-loyalty.redeem           x x x . . . . x x
-loyalty.adjust           . x x . . . . x .
-loyalty.entry.read       x x x . . x x x .
-loyalty.reverse          . x x . . x . x .
-loyalty.rules.read       x x x x x x x x x
-loyalty.rules.write      . . . . x . . x .
-loyalty.expiry.run       . . . . . . . x .
-loan.quote               x x x x . . . x x
-loan.policy.read         x x x x x x x x .
-loan.policy.write        . . . . . x . x .
-loan.apply               x x x x . . . x x
-loan.list                x x x x . x x x .
-loan.read                x x x x . x x x x
-loan.transition          x x x x . x . x x
-loan.decide              . . . x . x . x .
-loan.replay              . . . x . x x x .
-offer.read               x x x . x . x x x
-offer.feedback           x x x . . . . x x
-catalogue.read           x x x x x x x x x
-catalogue.write          . . . . x . . x .
-offer.stats              . . x . x x x x .
+customer.create          x . x . . . . x . .
+customer.list            x x x x x x x x . x
+customer.summary         . . x . x x x x . .
+customer.read            x x x x x x x x x x
+customer.update          x x x x . x . x . x
+customer.erase           . . . . . . . x . .
+customer.view360         x x x x . x x x . .
+audit.read               . . . . . . x . . .
+audit.verify             . . . . . . x x . .
+audit.seal               . . . . . . . x . .
+interaction.create       x x x . . . . x . .
+interaction.timeline     x x x . . x x x x .
+interaction.read         x x x . . x x x . .
+interaction.confidential . . x . . . x x . .
+complaint.list           . x x . . x x x . .
+complaint.read           x x x . . x x x . .
+complaint.transition     . x x . . x . x . .
+survey.create            x x x . . . . x x .
+survey.read              . x x . x x x x . .
+survey.summary           . . x . x x x x . .
+loyalty.account.read     x x x . x . x x x .
+loyalty.reconcile        . . . . . x x x . .
+loyalty.earn             x x x . . . . x . .
+loyalty.redeem           x x x . . . . x x .
+loyalty.adjust           . x x . . . . x . .
+loyalty.entry.read       x x x . . x x x . .
+loyalty.reverse          . x x . . x . x . .
+loyalty.rules.read       x x x x x x x x x x
+loyalty.rules.write      . . . . x . . x . .
+loyalty.expiry.run       . . . . . . . x . .
+loan.quote               x x x x . . . x x .
+loan.policy.read         x x x x x x x x . x
+loan.policy.write        . . . . . x . x . .
+loan.apply               x x x x . . . x x .
+loan.list                x x x x . x x x . .
+loan.read                x x x x . x x x x .
+loan.transition          x x x x . x . x x .
+loan.decide              . . . x . x . x . .
+loan.replay              . . . x . x x x . .
+offer.read               x x x . x . x x x .
+offer.feedback           x x x . . . . x x .
+catalogue.read           x x x x x x x x x x
+catalogue.write          . . . . x . . x . .
+offer.stats              . . x . x x x x . .
 ";
 
-const COLUMNS: [Role; 9] = [
+const COLUMNS: [Role; 10] = [
     Role::Teller,
     Role::CallCentre,
     Role::RelationshipManager,
@@ -60,6 +61,7 @@ const COLUMNS: [Role; 9] = [
     Role::Auditor,
     Role::Admin,
     Role::Customer,
+    Role::KycOfficer,
 ];
 
 #[test]
