@@ -8,7 +8,7 @@ use crm_domain::customer::{
 };
 use crm_domain::id::CustomerId;
 use crm_domain::page::{Cursor, Limit};
-use crm_domain::security::{Writing, may_write_customer_field};
+use crm_domain::security::{Visibility, Writing, customer_field, may_write_customer_field};
 use crm_domain::time::Timestamp;
 use crm_http::{
     ApiError, ApiResult, Ctx, FieldError, MAX_BODY_BYTES, MERGE_PATCH_JSON, etag, from_json_value,
@@ -36,14 +36,23 @@ fn invalid(errors: Vec<Invalid>) -> ApiError {
     )
 }
 
-fn write_error(e: WriteError) -> ApiError {
+/// The refusal of a write. Which customer already holds a national id is only said to
+/// a caller who may see national ids in full: to anyone else it would turn the
+/// endpoint into a lookup of whose id is whose.
+fn write_error(ctx: &Ctx<'_>, e: WriteError) -> ApiError {
     match e {
         WriteError::DuplicateNationalId(existing) => {
+            let roles = ctx.identity().map_or(&[][..], |i| i.roles.as_slice());
             let mut extra = Map::new();
-            extra.insert("existingId".into(), Value::String(existing.clone()));
+            let detail = if customer_field(roles, "nationalId") == Visibility::Show {
+                extra.insert("existingId".into(), Value::String(existing.clone()));
+                format!("customer {existing} already has this national id")
+            } else {
+                "another customer already has this national id".to_owned()
+            };
             ApiError::Conflict {
                 code: "duplicate_national_id",
-                detail: format!("customer {existing} already has this national id"),
+                detail,
                 extra,
             }
         }
@@ -143,7 +152,7 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
         let id = CustomerId::new(new_ulid(ctx.now));
         let mut customer = Customer::create(id, draft, Vec::new(), ctx.now);
         customer.possible_duplicate_of = repo::possible_duplicates(db, &customer)?;
-        repo::insert(db, &customer).map_err(write_error)?;
+        repo::insert(db, &customer).map_err(|e| write_error(ctx, e))?;
         ctx.set_customer(&id.to_string());
         let body = view(ctx, &customer, 1, customer.created_at, false);
         let mut response = with_etag(json_response(StatusCode::CREATED, &body)?, 1)?;
@@ -203,7 +212,7 @@ pub fn patch(ctx: &Ctx<'_>) -> ApiResult {
     )?;
     let updated = current.updated(draft, ctx.now);
     let new_version = crm_store::in_transaction(db, |db| repo::update(db, &updated, version))
-        .map_err(write_error)?;
+        .map_err(|e| write_error(ctx, e))?;
     let last_activity = repo::last_activity(db, &updated)?;
     with_etag(
         json_response(

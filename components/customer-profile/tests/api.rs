@@ -74,6 +74,16 @@ fn a_second_customer_with_the_same_national_id_is_a_409_naming_the_first() {
     assert_eq!(problem["code"], "duplicate_national_id");
     assert_eq!(problem["existingId"], first["id"]);
     assert_eq!(count(&app), "1");
+    // A teller sees national ids masked: the answer does not say whose id it is.
+    let mut third = customer("110101199003071234", "Wei Li");
+    third.as_object_mut().map(|b| b.remove("creditScore"));
+    let teller = create(&app.as_user("t-1", &["teller"]), "k3", &third);
+    assert_eq!(teller.status(), 409);
+    let problem = json(&teller);
+    assert_eq!(problem["code"], "duplicate_national_id");
+    assert!(problem.get("existingId").is_none(), "{problem}");
+    let first_id = first["id"].as_str().expect("id");
+    assert!(!problem.to_string().contains(first_id), "{problem}");
 }
 
 #[test]

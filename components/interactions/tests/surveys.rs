@@ -62,13 +62,15 @@ fn out_of_range_scores_are_422_and_write_nothing() {
 #[test]
 fn the_summary_computes_nps_and_csat() {
     let app = App::new("svy-summary");
-    let customer = app.customer("active");
+    // One answer per customer and kind a month, so each answer comes from its own customer.
     // NPS: promoters 10, 9, 9; passive 8; detractors 6, 0 → 3/6 − 2/6 = 16.7 points.
     // CSAT: 5, 4, 2 → mean 11/3 = 3.67; 2 of 3 satisfied (4 or 5) = 66.7%.
     for score in [10, 9, 9, 8, 6, 0] {
+        let customer = app.customer("active");
         submit(&app, &answer(&customer, "nps", score));
     }
     for score in [5, 4, 2] {
+        let customer = app.customer("active");
         submit(&app, &answer(&customer, "csat", score));
     }
 
@@ -82,6 +84,24 @@ fn the_summary_computes_nps_and_csat() {
         s["csat"],
         json!({"average": 3.67, "responses": 3, "satisfied": 2, "satisfiedPercent": 66.7})
     );
+}
+
+#[test]
+fn a_customer_answers_each_kind_once_a_month_without_naming_a_contact() {
+    let app = App::new("svy-stuffing");
+    let customer = app.customer("active");
+    let first = submit(&app, &answer(&customer, "nps", 10));
+    for score in [10, 9] {
+        let again = app.survey(&answer(&customer, "nps", score));
+        assert_eq!(again.status(), 409, "{}", text(&again));
+        let problem = json(&again);
+        assert_eq!(problem["code"], "survey_already_recorded");
+        assert_eq!(problem["existingId"], first["id"]);
+    }
+    // Another kind is another question.
+    submit(&app, &answer(&customer, "csat", 5));
+    let s = summary(&app, "");
+    assert_eq!(s["nps"]["responses"], 1, "{s}");
 }
 
 #[test]

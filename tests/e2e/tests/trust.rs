@@ -236,3 +236,49 @@ fn only_compliance_verifies_kyc_and_a_new_national_id_must_be_verified_again() {
         "the new document is not verified yet"
     );
 }
+
+#[test]
+fn a_duplicate_national_id_is_not_a_lookup_of_whose_id_it_is() {
+    let app = TestApp::spawn();
+    let first = create_customer(&app, 8);
+    let teller = app.as_user("t-1", &["teller"]);
+    let again = teller.post_json(
+        "/v1/customers",
+        &customer_body(8),
+        &[("idempotency-key", "dup-1")],
+    );
+    let problem = again.assert_problem(409, "duplicate_national_id");
+    assert!(problem.get("existingId").is_none(), "{problem}");
+    assert!(!again.text().contains(&first), "{}", again.text());
+    // Compliance, who sees national ids in full, is told which customer has it.
+    let admin = app.post_json(
+        "/v1/customers",
+        &customer_body(8),
+        &[("idempotency-key", "dup-2")],
+    );
+    let problem = admin.assert_problem(409, "duplicate_national_id");
+    assert_eq!(problem["existingId"], first.as_str());
+}
+
+#[test]
+fn a_customer_cannot_stuff_satisfaction_surveys() {
+    let app = TestApp::spawn();
+    let c = create_customer(&app, 9);
+    let me = app.as_user(&c, &["customer"]);
+    let answer = |key: &str, score: i64| {
+        me.post_json(
+            "/v1/interactions/surveys",
+            &serde_json::json!({"customerId": c, "kind": "nps", "score": score}),
+            &[("idempotency-key", key)],
+        )
+    };
+    let first = answer("s1", 10);
+    assert_eq!(first.status, 201, "{}", first.text());
+    for (key, score) in [("s2", 10), ("s3", 9)] {
+        let again = answer(key, score);
+        let problem = again.assert_problem(409, "survey_already_recorded");
+        assert_eq!(problem["existingId"], first.json()["id"]);
+    }
+    let summary = app.get("/v1/interactions/surveys/summary").json();
+    assert_eq!(summary["nps"]["responses"], 1, "{summary}");
+}

@@ -49,9 +49,14 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
             InsertError::AlreadyAnswered(existing) => {
                 let mut extra = Map::new();
                 extra.insert("existingId".into(), Value::String(existing));
+                let about = if new.interaction_id.is_some() {
+                    "this interaction"
+                } else {
+                    "this customer, this month,"
+                };
                 ApiError::Conflict {
                     code: "survey_already_recorded",
-                    detail: format!("this interaction already has a {} answer", new.kind),
+                    detail: format!("{about} already has a {} answer", new.kind),
                     extra,
                 }
             }

@@ -2,7 +2,7 @@
 
 use super::{opt_text, text};
 use crm_domain::interaction::{CsatTally, NewSurvey, NpsTally, SurveyId, SurveyKind};
-use crm_domain::time::Timestamp;
+use crm_domain::time::{Date, Timestamp};
 use crm_store::{Database, Row, StoreError, Value};
 
 const INSERT: &str = "INSERT INTO surveys (
@@ -76,7 +76,52 @@ pub fn answer_for(
     rows.first().map(|r| text(&r, "id")).transpose()
 }
 
-/// Stores an answer, with the channel of the interaction it rates.
+/// The answer of `kind` that `customer` gave without naming a contact in the calendar
+/// month (UTC) of `now`, if any.
+pub fn unlinked_answer_in_month(
+    db: &dyn Database,
+    customer: &str,
+    kind: SurveyKind,
+    now: Timestamp,
+) -> Result<Option<String>, StoreError> {
+    let (from, until) = month_of(now);
+    let rows = db.execute(
+        "SELECT id FROM surveys
+         WHERE customer_id = ? AND kind = ? AND interaction_id IS NULL
+           AND submitted_at >= ? AND submitted_at < ?
+         LIMIT 1",
+        &[
+            Value::from(customer),
+            Value::from(kind.as_str()),
+            Value::Integer(from),
+            Value::Integer(until),
+        ],
+    )?;
+    rows.first().map(|r| text(&r, "id")).transpose()
+}
+
+/// The first millisecond of `now`'s calendar month (UTC) and of the next one.
+fn month_of(now: Timestamp) -> (i64, i64) {
+    const DAY_MS: i64 = 86_400_000;
+    let date = now.date();
+    let start = |year: i32, month: u8| {
+        Date::from_ymd(year, month, 1).map_or(now.unix_millis(), |d| d.days_since_epoch() * DAY_MS)
+    };
+    let (next_year, next_month) = if date.month() == 12 {
+        (date.year() + 1, 1)
+    } else {
+        (date.year(), date.month() + 1)
+    };
+    (
+        start(date.year(), date.month()),
+        start(next_year, next_month),
+    )
+}
+
+/// Stores an answer, with the channel of the interaction it rates. At most one answer
+/// per kind for a contact, and per kind and calendar month for answers that name no
+/// contact: the check and the insert run in the request's write transaction, so two
+/// requests cannot both pass it.
 pub fn insert(
     db: &dyn Database,
     id: SurveyId,
@@ -85,9 +130,11 @@ pub fn insert(
     now: Timestamp,
 ) -> Result<SurveyRow, InsertError> {
     let interaction_id = new.interaction_id.map(|i| i.to_string());
-    if let Some(interaction) = &interaction_id
-        && let Some(existing) = answer_for(db, interaction, new.kind)?
-    {
+    let existing = match &interaction_id {
+        Some(interaction) => answer_for(db, interaction, new.kind)?,
+        None => unlinked_answer_in_month(db, &new.customer_id.to_string(), new.kind, now)?,
+    };
+    if let Some(existing) = existing {
         return Err(InsertError::AlreadyAnswered(existing));
     }
     let row = SurveyRow {
