@@ -1524,6 +1524,8 @@ export interface components {
             customerStanding: {
                 status: string | null;
                 kycStatus: string | null;
+                /** @description the customer applied for themself and the bank held no score or income of its own: referred (`figures_self_declared`) */
+                selfDeclared?: boolean;
             };
         };
         LoanQuote: components["schemas"]["LoanDecision"] & {

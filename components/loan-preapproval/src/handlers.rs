@@ -52,6 +52,16 @@ fn application_response(
     with_etag(json_response(status, &body)?, app.version)
 }
 
+/// A customer applying through their own channel is decided on the bank's figures, not
+/// on the ones they typed; staff send what they verified.
+fn figures_for(ctx: &Ctx<'_>) -> service::Figures {
+    if ctx.identity().is_some_and(|i| i.is_customer()) {
+        service::Figures::Banks
+    } else {
+        service::Figures::AsSent
+    }
+}
+
 /// `POST /v1/loans/quote`: the decision an application would get now, never stored.
 pub fn quote(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
@@ -59,7 +69,7 @@ pub fn quote(ctx: &Ctx<'_>) -> ApiResult {
     let input = request.validate().map_err(invalid)?;
     let db = ctx.db()?;
     let (customer, product) = (input.customer_id, input.product);
-    let (decision, snapshot) = service::quote(db, input, ctx.now)?;
+    let (decision, snapshot) = service::quote(db, input, figures_for(ctx), ctx.now)?;
     let open = open_loan_application(
         db,
         &customer.to_string(),
@@ -82,7 +92,14 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
     let input = request.validate().map_err(invalid)?;
     idempotency::run(ctx, |db| {
         let id = LoanApplicationId::new(new_ulid(ctx.now));
-        let app = service::create(db, id, input, Some(ctx.actor().to_owned()), ctx.now)?;
+        let app = service::create(
+            db,
+            id,
+            input,
+            figures_for(ctx),
+            Some(ctx.actor().to_owned()),
+            ctx.now,
+        )?;
         let history = repo::history(db, &app.id)?;
         ctx.note(format!(
             "loan application {} {} under policy {}",

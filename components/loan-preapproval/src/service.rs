@@ -12,7 +12,7 @@ use crm_domain::loan::{
 use crm_domain::time::Timestamp;
 use crm_http::{ApiError, FieldError};
 use crm_store::Database;
-use crm_store::read::customers::customer_snapshot;
+use crm_store::read::customers::{customer_snapshot, offer_facts};
 use crm_store::read::loans::open_loan_application;
 use serde_json::{Map, Value, json};
 
@@ -26,8 +26,47 @@ pub fn invalid(errors: Vec<Invalid>) -> ApiError {
     )
 }
 
+/// Where an application's score and income come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figures {
+    /// As sent: staff enter what they verified with the customer.
+    AsSent,
+    /// The customer applies through their own channel: the bank's own score and income
+    /// from the profile replace what the body says; without them the figures stay the
+    /// applicant's word and the application is referred to a person.
+    Banks,
+}
+
+/// `input` with the score and income the decision must use for a caller of `figures`,
+/// and whether they are only self-declared.
+pub fn decision_figures(
+    db: &dyn Database,
+    mut input: ApplicationInput,
+    figures: Figures,
+) -> Result<(ApplicationInput, bool), ApiError> {
+    if figures == Figures::AsSent {
+        return Ok((input, false));
+    }
+    let facts = offer_facts(db, &input.customer_id.to_string())?.unwrap_or_default();
+    let income = facts
+        .monthly_income_minor
+        .filter(|_| facts.income_currency.as_deref() == Some(input.monthly_income.currency.code()));
+    match (facts.credit_score, income) {
+        (Some(score), Some(income)) => {
+            input.credit_score = score;
+            input.monthly_income.minor_units = income;
+            Ok((input, false))
+        }
+        _ => Ok((input, true)),
+    }
+}
+
 /// The customer's standing from the customer-profile read model; 422 when unknown.
-pub fn customer_facts(db: &dyn Database, id: &CustomerId) -> Result<CustomerFacts, ApiError> {
+pub fn customer_facts(
+    db: &dyn Database,
+    id: &CustomerId,
+    self_declared: bool,
+) -> Result<CustomerFacts, ApiError> {
     let snapshot = customer_snapshot(db, &id.to_string())?
         .ok_or_else(|| ApiError::invalid("customerId", "names no customer"))?;
     let status = CustomerStatus::parse(&snapshot.status)
@@ -35,7 +74,11 @@ pub fn customer_facts(db: &dyn Database, id: &CustomerId) -> Result<CustomerFact
     let kyc_status = KycStatus::parse(&snapshot.kyc_status).ok_or_else(|| {
         ApiError::Internal(format!("customer kyc status `{}`", snapshot.kyc_status))
     })?;
-    Ok(CustomerFacts { status, kyc_status })
+    Ok(CustomerFacts {
+        status,
+        kyc_status,
+        self_declared,
+    })
 }
 
 /// The decision `input` would get now under the policy in force, and the snapshot it
@@ -43,9 +86,11 @@ pub fn customer_facts(db: &dyn Database, id: &CustomerId) -> Result<CustomerFact
 pub fn quote(
     db: &dyn Database,
     input: ApplicationInput,
+    figures: Figures,
     now: Timestamp,
 ) -> Result<(Decision, Snapshot), ApiError> {
-    let customer = customer_facts(db, &input.customer_id)?;
+    let (input, self_declared) = decision_figures(db, input, figures)?;
+    let customer = customer_facts(db, &input.customer_id, self_declared)?;
     let policy = repo::current_policy(db)?;
     check_currency(&policy.policy, &input).map_err(invalid)?;
     let snapshot = Snapshot {
@@ -76,12 +121,13 @@ pub fn create(
     db: &dyn Database,
     id: LoanApplicationId,
     input: ApplicationInput,
+    figures: Figures,
     created_by: Option<String>,
     now: Timestamp,
 ) -> Result<Application, ApiError> {
     let customer_id = input.customer_id;
     let product = input.product;
-    let (decision, snapshot) = quote(db, input, now)?;
+    let (decision, snapshot) = quote(db, input, figures, now)?;
     repo::expire_lapsed(db, &customer_id, product, now)?;
     let open = open_loan_application(
         db,

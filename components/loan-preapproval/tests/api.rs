@@ -33,7 +33,7 @@ fn a_comfortable_application_is_pre_approved_with_an_offer_a_location_and_its_hi
     assert_eq!(created["decision"]["policyVersion"], 1);
     assert_eq!(
         created["decision"]["customerStanding"],
-        json!({"status": "active", "kycStatus": "verified"})
+        json!({"status": "active", "kycStatus": "verified", "selfDeclared": false})
     );
     let offer = &created["offer"];
     assert_eq!(offer["amount"], cny(10_000_000));

@@ -55,8 +55,10 @@ impl Bank {
             serde_json::from_value(common::body(customer, overrides)).expect("well-formed");
         let input = request.validate().expect("valid");
         let id = LoanApplicationId::new(crm_http::new_ulid(now));
-        in_transaction(self.db(), |db| service::create(db, id, input, actor, now))
-            .unwrap_or_else(|e| panic!("create: {e}"))
+        in_transaction(self.db(), |db| {
+            service::create(db, id, input, service::Figures::AsSent, actor, now)
+        })
+        .unwrap_or_else(|e| panic!("create: {e}"))
     }
 
     fn move_to(

@@ -282,3 +282,68 @@ fn a_customer_cannot_stuff_satisfaction_surveys() {
     let summary = app.get("/v1/interactions/surveys/summary").json();
     assert_eq!(summary["nps"]["responses"], 1, "{summary}");
 }
+
+fn self_service_loan(customer: &str, score: i64, income: i64) -> Value {
+    serde_json::json!({
+        "customerId": customer, "product": "personal",
+        "amount": {"amount": 10_000_000, "currency": "CNY"}, "termMonths": 36,
+        "purpose": "home renovation",
+        "monthlyIncome": {"amount": income, "currency": "CNY"},
+        "monthlyDebtPayments": {"amount": 200_000, "currency": "CNY"},
+        "creditScore": score, "employmentStatus": "employed", "employmentMonths": 48
+    })
+}
+
+#[test]
+fn a_customers_own_application_is_decided_on_the_banks_figures_or_referred() {
+    let app = TestApp::spawn();
+    // The bank scores this customer 610: inside the referral margin.
+    let mut body = customer_body(10);
+    body["kycStatus"] = serde_json::json!("verified");
+    body["creditScore"] = serde_json::json!(610);
+    let scored = app.post_json("/v1/customers", &body, &[("idempotency-key", "scored")]);
+    assert_eq!(scored.status, 201, "{}", scored.text());
+    let scored = scored.json()["id"].as_str().expect("id").to_owned();
+    let me = app.as_user(&scored, &["customer"]);
+    let applied = me.post_json(
+        "/v1/loans/applications",
+        &self_service_loan(&scored, 850, 99_000_000),
+        &[("idempotency-key", "mine-1")],
+    );
+    assert_eq!(applied.status, 201, "{}", applied.text());
+    let decision = applied.json();
+    assert_eq!(
+        decision["creditScore"], 610,
+        "the bank's score, not the typed one"
+    );
+    assert_eq!(
+        decision["monthlyIncome"]["amount"], 3_000_000,
+        "the bank's income"
+    );
+    assert_eq!(decision["status"], "referred", "{decision}");
+    assert_eq!(decision["decision"]["reasons"][0]["code"], "score_near_min");
+    // The same body through staff is decided as sent.
+    let quoted = app.post_json(
+        "/v1/loans/quote",
+        &self_service_loan(&scored, 850, 99_000_000),
+        &[],
+    );
+    assert_eq!(quoted.json()["status"], "pre_approved", "{}", quoted.text());
+
+    // No score on file: the applicant's word is all there is, so a person decides.
+    let unscored = create_customer(&app, 11);
+    let me = app.as_user(&unscored, &["customer"]);
+    let quote = me.post_json(
+        "/v1/loans/quote",
+        &self_service_loan(&unscored, 850, 9_000_000),
+        &[],
+    );
+    assert_eq!(quote.status, 200, "{}", quote.text());
+    let quote = quote.json();
+    assert_eq!(quote["status"], "referred", "{quote}");
+    assert_eq!(quote["offer"], Value::Null);
+    assert_eq!(
+        quote["reasons"][0]["code"], "figures_self_declared",
+        "{quote}"
+    );
+}

@@ -25,6 +25,10 @@ pub struct CustomerFacts {
     pub status: CustomerStatus,
     /// Identity check.
     pub kyc_status: KycStatus,
+    /// The customer applied through their own channel and the bank had no score or income
+    /// of its own to decide on, so the figures are the customer's word: a person reviews.
+    #[serde(default)]
+    pub self_declared: bool,
 }
 
 /// Everything a decision depends on besides the policy: stored with every application

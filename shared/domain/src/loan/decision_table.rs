@@ -30,6 +30,7 @@ fn base() -> Snapshot {
         customer: CustomerFacts {
             status: CustomerStatus::Active,
             kyc_status: KycStatus::Verified,
+            self_declared: false,
         },
         decided_at: Timestamp::from_unix_millis(DECIDED_AT),
     }
@@ -163,6 +164,27 @@ fn a_short_job_history_refers_the_employed_and_self_employed_only() {
     for status in [EmploymentStatus::Retired, EmploymentStatus::Student] {
         expect(&months(status, 0), DecisionStatus::PreApproved, &[]);
     }
+}
+
+#[test]
+fn self_declared_figures_are_referred_to_a_person_and_never_pre_approved() {
+    let declared = with(|s| s.customer.self_declared = true);
+    let d = expect(
+        &declared,
+        DecisionStatus::Referred,
+        &["figures_self_declared"],
+    );
+    assert_eq!(d.offer, None);
+    // A decline stays a decline.
+    let unverified = with(|s| {
+        s.customer.self_declared = true;
+        s.customer.kyc_status = KycStatus::Pending;
+    });
+    expect(
+        &unverified,
+        DecisionStatus::Declined,
+        &["figures_self_declared", "kyc_not_verified"],
+    );
 }
 
 #[test]

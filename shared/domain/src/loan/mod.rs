@@ -117,6 +117,9 @@ closed_enum!(
         TermAboveProductMax = "term_above_product_max",
         DtiAboveMax = "dti_above_max",
         DtiNearMax = "dti_near_max",
+        /// A customer applied for themself and the bank holds no score or income of its
+        /// own: a person verifies the figures.
+        FiguresSelfDeclared = "figures_self_declared",
     }
 );
 
@@ -128,7 +131,8 @@ impl ReasonCode {
             | ReasonCode::EmploymentTooShort
             | ReasonCode::ScoreNearMin
             | ReasonCode::AmountNearProductMax
-            | ReasonCode::DtiNearMax => Effect::Refer,
+            | ReasonCode::DtiNearMax
+            | ReasonCode::FiguresSelfDeclared => Effect::Refer,
             _ => Effect::Decline,
         }
     }

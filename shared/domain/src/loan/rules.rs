@@ -153,6 +153,14 @@ pub(super) fn evaluate(
         ),
         CustomerStatus::Active => {}
     }
+    if snapshot.customer.self_declared {
+        e.fire(
+            ReasonCode::FiguresSelfDeclared,
+            "the customer applied for themself and the bank holds no score or income of \
+             its own: the figures are the applicant's word"
+                .into(),
+        );
+    }
     if snapshot.customer.kyc_status != KycStatus::Verified {
         e.fire(
             ReasonCode::KycNotVerified,
