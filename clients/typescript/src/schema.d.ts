@@ -207,6 +207,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/audit/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The whole audit trail, newest first
+         * @description Every record, including those about no one customer (list reads with their filter and count, refusals, seals), optionally of one actor and one action.
+         */
+        get: operations["listAuditRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/audit/seals": {
         parameters: {
             query?: never;
@@ -1513,11 +1533,11 @@ export interface components {
             }[];
             policyVersion: number;
             decidedAt: components["schemas"]["Timestamp"];
-            dtiBps: number | null;
+            dtiBps?: number | null;
             terms: components["schemas"]["LoanTerms"] | null;
             offer: components["schemas"]["LoanOffer"] | null;
             counterOffer: (components["schemas"]["LoanTerms"] & {
-                dtiBps: number;
+                dtiBps?: number;
                 /** @enum {string} */
                 status: "pre_approved" | "referred";
             }) | null;
@@ -1531,7 +1551,7 @@ export interface components {
         LoanQuote: components["schemas"]["LoanDecision"] & {
             openApplicationId: string | null;
         };
-        /** @description `status` is the workflow status now (an offer past `expiresAt` reads `expired`); list items omit `history`. */
+        /** @description `status` is the workflow status now (an offer past `expiresAt` reads `expired`); list items omit `history`. `monthlyIncome`, `monthlyDebtPayments` and `creditScore` are left out for roles that may not see the customer's income or score (docs/security.md), as is the decision's `dtiBps`. */
         LoanApplication: {
             id: string;
             customerId: components["schemas"]["CustomerId"];
@@ -1540,9 +1560,9 @@ export interface components {
             amount: components["schemas"]["Money"];
             termMonths: number;
             purpose: string;
-            monthlyIncome: components["schemas"]["Money"];
-            monthlyDebtPayments: components["schemas"]["Money"];
-            creditScore: number;
+            monthlyIncome?: components["schemas"]["Money"];
+            monthlyDebtPayments?: components["schemas"]["Money"];
+            creditScore?: number;
             employmentStatus: components["schemas"]["EmploymentStatus"];
             employmentMonths: number;
             decision: components["schemas"]["LoanDecision"];
@@ -2353,6 +2373,43 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAuditRecords: {
+        parameters: {
+            query?: {
+                actor?: string;
+                action?: string;
+                /** @description Page size, 1–200 (default 50). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, as given (opaque). */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Audit records, one page. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditRecord"][];
+                        nextCursor?: components["schemas"]["NextCursor"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };

@@ -56,19 +56,45 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
         .ok_or_else(|| ApiError::NotFound("no such customer".into()))?;
     let limit = Limit::parse(ctx.query("limit")?.as_deref())
         .map_err(|e| ApiError::Validation(vec![FieldError::new("limit", e.to_string())]))?;
-    let before = match ctx.query("cursor")? {
-        None => None,
-        Some(token) => Some(
-            Cursor::decode(&token)
-                .ok()
-                .and_then(|c| c.key().parse::<i64>().ok())
-                .ok_or_else(|| {
-                    ApiError::invalid("cursor", "is not a cursor returned by this API")
-                })?,
-        ),
-    };
+    let before = cursor(ctx)?;
     let page = i64::from(limit.get());
     let mut records = audit::of_customer(ctx.db()?, &id.to_string(), before, page + 1)?;
+    page_response(&mut records, page)
+}
+
+/// `GET /v1/customers/audit/records?actor=&action=&limit=&cursor=`: the whole trail,
+/// newest first (list reads with their filter and count, refusals, seals…).
+pub fn records(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.only_query_params(&["actor", "action", "limit", "cursor"])?;
+    let limit = Limit::parse(ctx.query("limit")?.as_deref())
+        .map_err(|e| ApiError::Validation(vec![FieldError::new("limit", e.to_string())]))?;
+    let before = cursor(ctx)?;
+    let (actor, action) = (ctx.query("actor")?, ctx.query("action")?);
+    let page = i64::from(limit.get());
+    let mut records = audit::records(
+        ctx.db()?,
+        actor.as_deref(),
+        action.as_deref(),
+        before,
+        page + 1,
+    )?;
+    page_response(&mut records, page)
+}
+
+/// The `seq` a paging cursor names.
+fn cursor(ctx: &Ctx<'_>) -> Result<Option<i64>, ApiError> {
+    match ctx.query("cursor")? {
+        None => Ok(None),
+        Some(token) => Cursor::decode(&token)
+            .ok()
+            .and_then(|c| c.key().parse::<i64>().ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor returned by this API")),
+    }
+}
+
+/// One page of records (`records` holds one more than `page` when there are more).
+fn page_response(records: &mut Vec<Record>, page: i64) -> ApiResult {
     let more = records.len() as i64 > page;
     records.truncate(page as usize);
     let next = match (more, records.last()) {

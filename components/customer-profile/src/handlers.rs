@@ -316,6 +316,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
         .iter()
         .map(|l| view(ctx, &l.customer, l.version, l.last_activity, true))
         .collect();
+    ctx.record_list_read(items.len(), &["q"]);
     json_response(
         StatusCode::OK,
         &json!({ "items": items, "nextCursor": next }),

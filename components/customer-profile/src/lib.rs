@@ -29,6 +29,7 @@ const ROUTES: &[Route] = &[
         .requires(Action::CustomerSummary),
     Route::get("/v1/customers/audit/verify", audit::verify).requires(Action::AuditVerify),
     Route::get("/v1/customers/audit/head", audit::head).requires(Action::AuditVerify),
+    Route::get("/v1/customers/audit/records", audit::records).requires(Action::AuditRead),
     Route::post("/v1/customers/audit/seals", audit::seal).requires(Action::AuditSeal),
     Route::get("/v1/customers/:id", handlers::get)
         .requires(Action::CustomerRead)

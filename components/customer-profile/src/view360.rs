@@ -10,7 +10,7 @@
 use crate::repo;
 use crm_domain::customer::CustomerStatus;
 use crm_domain::id::CustomerId;
-use crm_domain::security::Action;
+use crm_domain::security::{Action, Visibility, customer_field};
 use crm_domain::time::Timestamp;
 use crm_http::{ApiError, ApiResult, Ctx, json_response};
 use crm_recommend::RecommendError;
@@ -122,7 +122,10 @@ pub fn view(
     // The same engine and signals as `GET /v1/recommendations/{id}`, for a session the
     // channel's own staff or app started (no marketing consent needed to show it).
     match crm_recommend::recommend(db, id, now, None, TOP_OFFERS) {
-        Ok(offers) => {
+        Ok(mut offers) => {
+            // Explanations quote the profile: they follow the caller's field visibility.
+            let roles = ctx.identity().map_or(&[][..], |i| i.roles.as_slice());
+            offers.redact(&|field| customer_field(roles, field) != Visibility::Omit);
             if offers.items.is_empty() {
                 notes.push(note("recommendations", "no product passes the filters"));
             }

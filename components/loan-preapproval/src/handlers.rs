@@ -3,7 +3,7 @@
 
 use crate::repo::{self, Application, Filter};
 use crate::service::{self, invalid};
-use crate::views::{application_view, decision_view, policy_view};
+use crate::views::{Sight, application_view, decision_view, policy_view, redact};
 use crm_domain::id::CustomerId;
 use crm_domain::loan::{
     ApplicationRequest, ApplicationStatus, Invalid, LoanApplicationId, LoanProduct, Policy,
@@ -48,8 +48,14 @@ fn application_response(
     app: &Application,
     history: &[repo::Transition],
 ) -> ApiResult {
-    let body = application_view(app, Some(history), ctx.now);
+    let mut body = application_view(app, Some(history), ctx.now);
+    redact(&mut body, sight(ctx));
     with_etag(json_response(status, &body)?, app.version)
+}
+
+/// What of an applicant's finances the caller may see.
+fn sight(ctx: &Ctx<'_>) -> Sight {
+    Sight::of(ctx.identity().map_or(&[][..], |i| i.roles.as_slice()))
 }
 
 /// A customer applying through their own channel is decided on the bank's figures, not
@@ -77,6 +83,7 @@ pub fn quote(ctx: &Ctx<'_>) -> ApiResult {
         ctx.now.unix_millis(),
     )?;
     let mut body = decision_view(&decision, &snapshot.customer);
+    redact(&mut body, sight(ctx));
     if let Value::Object(map) = &mut body {
         map.insert("openApplicationId".into(), json!(open));
     }
@@ -198,8 +205,13 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     };
     let items: Vec<Value> = page
         .iter()
-        .map(|app| application_view(app, None, ctx.now))
+        .map(|app| {
+            let mut view = application_view(app, None, ctx.now);
+            redact(&mut view, sight(ctx));
+            view
+        })
         .collect();
+    ctx.record_list_read(items.len(), &[]);
     json_response(
         StatusCode::OK,
         &json!({ "items": items, "nextCursor": next }),

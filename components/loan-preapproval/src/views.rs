@@ -3,6 +3,7 @@
 use crate::repo::{Application, PolicyRow, Transition};
 use crate::service::next_states;
 use crm_domain::loan::{CustomerFacts, Decision, effective_status};
+use crm_domain::security::{Role, Visibility, customer_field};
 use crm_domain::time::Timestamp;
 use crm_http::etag;
 use serde_json::{Value, json};
@@ -67,6 +68,73 @@ pub fn application_view(
         );
     }
     value
+}
+
+/// What of the applicant's finances a caller may see: the customer-profile visibility of
+/// `monthlyIncome` and `creditScore` for their roles (`docs/security.md`), so a loan view
+/// never shows a teller what the customer record hides from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sight {
+    /// Income, debts and what is computed from them (debt-to-income).
+    pub income: bool,
+    /// The credit score and what names it.
+    pub score: bool,
+}
+
+impl Sight {
+    /// The sight of a caller with `roles`.
+    pub fn of(roles: &[Role]) -> Sight {
+        let sees = |field| customer_field(roles, field) != Visibility::Omit;
+        Sight {
+            income: sees("monthlyIncome"),
+            score: sees("creditScore"),
+        }
+    }
+}
+
+/// Reasons whose message quotes the applicant's income or debts, and their score.
+const INCOME_REASONS: &[&str] = &["dti_above_max", "dti_near_max", "unemployed_without_income"];
+const SCORE_REASONS: &[&str] = &["score_below_min", "score_near_min"];
+
+/// Cuts an application or decision view (`application_view`, `decision_view`, a quote)
+/// down to `sight`: hidden figures are left out and the reasons that quote them keep
+/// their code and effect with a message that names no figure.
+pub fn redact(value: &mut Value, sight: Sight) {
+    let Value::Object(map) = value else {
+        return;
+    };
+    if !sight.income {
+        map.remove("monthlyIncome");
+        map.remove("monthlyDebtPayments");
+    }
+    if !sight.score {
+        map.remove("creditScore");
+    }
+    if map.contains_key("decision") {
+        if let Some(decision) = map.get_mut("decision") {
+            redact(decision, sight);
+        }
+        return;
+    }
+    if !sight.income {
+        map.remove("dtiBps");
+        if let Some(Value::Object(counter)) = map.get_mut("counterOffer") {
+            counter.remove("dtiBps");
+        }
+    }
+    if let Some(Value::Array(reasons)) = map.get_mut("reasons") {
+        for reason in reasons {
+            let code = reason["code"].as_str().unwrap_or_default();
+            let hidden = (!sight.income && INCOME_REASONS.contains(&code))
+                || (!sight.score && SCORE_REASONS.contains(&code));
+            if hidden && let Some(message) = reason.get_mut("message") {
+                *message = Value::String(
+                    "a rule on figures your role does not see; an underwriter can explain it"
+                        .into(),
+                );
+            }
+        }
+    }
 }
 
 /// A policy version.

@@ -55,9 +55,29 @@ fn a_comfortable_application_is_pre_approved_with_an_offer_a_location_and_its_hi
     assert_eq!(history[0]["to"], "pre_approved");
     assert_eq!(history[0]["actor"], "mobile-app");
 
+    // A teller does not see the customer's income or score, not even through a loan.
+    for hidden in ["monthlyIncome", "monthlyDebtPayments", "creditScore"] {
+        assert!(created.get(hidden).is_none(), "{hidden} shown to a teller");
+    }
+    assert!(created["decision"].get("dtiBps").is_none());
     let read = app.get(&format!("/v1/loans/applications/{id}"));
     assert_eq!(read.status(), 200);
-    assert_eq!(json(&read), created);
+    let mut read = json(&read);
+    assert_eq!(read["creditScore"], 720, "the admin sees everything");
+    assert_eq!(read["monthlyIncome"]["amount"], 3_000_000);
+    for hidden in ["monthlyIncome", "monthlyDebtPayments", "creditScore"] {
+        read.as_object_mut().map(|m| m.remove(hidden));
+    }
+    read["decision"].as_object_mut().map(|m| m.remove("dtiBps"));
+    assert_eq!(read, created);
+    let mine = app
+        .as_user("uw-1", &["underwriter"])
+        .get(&format!("/v1/loans/applications/{id}"));
+    assert_eq!(
+        json(&mine)["creditScore"],
+        720,
+        "an underwriter sees the score"
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ use crm_domain::page::{Cursor, Limit};
 use crm_domain::recommendation::{
     Channel, FeedbackAction, FeedbackId, Invalid, Product, ProductBody, valid_code,
 };
+use crm_domain::security::{Visibility, customer_field};
 use crm_domain::time::Timestamp;
 use crm_http::{
     ApiError, ApiResult, Ctx, FieldError, etag, idempotency, json_response, new_ulid,
@@ -124,6 +125,9 @@ pub fn recommend(ctx: &Ctx<'_>) -> ApiResult {
         RecommendError::Store(e) => e.into(),
     })?;
     ctx.note(format!("{} offers", answer.items.len()));
+    let mut answer = answer;
+    let roles = ctx.identity().map_or(&[][..], |i| i.roles.as_slice());
+    answer.redact(&|field| customer_field(roles, field) != Visibility::Omit);
     let mut body = serde_json::to_value(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
     if explain && let Value::Object(map) = &mut body {
         map.insert("excluded".into(), json!(answer.excluded));

@@ -172,6 +172,20 @@ closed_enum!(
     }
 );
 
+impl ReasonCode {
+    /// The customer field whose value the reason's message quotes (`docs/security.md`:
+    /// a caller who may not see that field gets the code and points without the figure).
+    pub fn reveals(self) -> Option<&'static str> {
+        match self {
+            ReasonCode::RiskMatch => Some("riskTolerance"),
+            ReasonCode::LifeStage => Some("dateOfBirth"),
+            ReasonCode::Affordable | ReasonCode::NearAffordabilityLimit => Some("monthlyIncome"),
+            ReasonCode::ComplementsHolding => Some("holdings"),
+            _ => None,
+        }
+    }
+}
+
 /// One explained contribution to a score.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -122,6 +122,28 @@ impl<'a> Ctx<'a> {
         *self.audit_detail.borrow_mut() = Some(detail.into());
     }
 
+    /// Records what a list read asked for and how many items it returned, for its audit
+    /// record: every query parameter but paging, as `name=value`, except the `personal`
+    /// ones (a name or phone searched for), which are recorded as given but not their value.
+    pub fn record_list_read(&self, count: usize, personal: &[&str]) {
+        let mut detail = Vec::new();
+        if let Some(raw) = self.request.uri().query() {
+            for (key, value) in query::pairs(raw) {
+                let Some(key) = key.filter(|k| k != "limit" && k != "cursor") else {
+                    continue;
+                };
+                let shown = if personal.contains(&key.as_str()) {
+                    "(given)".to_owned()
+                } else {
+                    value.unwrap_or_default().chars().take(64).collect()
+                };
+                detail.push(format!("{key}={shown}"));
+            }
+        }
+        detail.push(format!("count={count}"));
+        self.set_audit_detail(detail.join(" "));
+    }
+
     pub(crate) fn take_audit_detail(&self) -> Option<String> {
         self.audit_detail.borrow_mut().take()
     }

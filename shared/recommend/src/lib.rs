@@ -53,6 +53,34 @@ pub struct Recommendations {
     pub excluded: Vec<Excluded>,
 }
 
+/// What a reason's message says instead of a figure the caller may not see.
+pub const WITHHELD: &str = "based on a detail of the customer your role does not see";
+
+impl Recommendations {
+    /// Cuts the explanations down to what the caller may see: a reason or exclusion that
+    /// quotes a customer field `sees` says no to keeps its code and points, its message
+    /// replaced by [`WITHHELD`]. The ranking itself is not changed.
+    pub fn redact(&mut self, sees: &dyn Fn(&str) -> bool) {
+        for item in &mut self.items {
+            for reason in &mut item.reasons {
+                if reason.code.reveals().is_some_and(|field| !sees(field)) {
+                    reason.message = WITHHELD.to_owned();
+                }
+            }
+        }
+        for excluded in &mut self.excluded {
+            if excluded
+                .filter
+                .code
+                .reveals()
+                .is_some_and(|field| !sees(field))
+            {
+                excluded.filter.message = WITHHELD.to_owned();
+            }
+        }
+    }
+}
+
 /// Why no recommendation could be made.
 #[derive(Debug)]
 pub enum RecommendError {

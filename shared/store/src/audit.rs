@@ -222,7 +222,7 @@ pub fn seal(db: &dyn Database, key: &AuditKey, max: i64) -> Result<Sealed, Store
     let sql = format!(
         "SELECT {COLUMNS}, NULL AS mac FROM audit_trail WHERE seq > ? ORDER BY seq LIMIT ?"
     );
-    let pending = records(&db.execute(&sql, &[Value::Integer(after), Value::Integer(max)])?)?;
+    let pending = decode(&db.execute(&sql, &[Value::Integer(after), Value::Integer(max)])?)?;
     if pending.is_empty() {
         return Ok(Sealed {
             records: 0,
@@ -258,7 +258,7 @@ fn json_pair(seq: i64, mac: &str) -> String {
 const COLUMNS: &str = "seq, at, actor, roles, action, resource, customer_id, request_id, \
                        outcome, status, detail";
 
-fn records(rows: &crate::Rows) -> Result<Vec<Record>, StoreError> {
+fn decode(rows: &crate::Rows) -> Result<Vec<Record>, StoreError> {
     rows.iter()
         .map(|r| {
             Ok(Record {
@@ -300,7 +300,38 @@ pub fn of_customer(
             Value::Integer(limit),
         ],
     )?;
-    records(&rows)
+    decode(&rows)
+}
+
+/// Every record, newest first, before `before` (a `seq`), at most `limit`, optionally only
+/// those of `actor` and of `action`: the auditor's view of what is not about one customer
+/// (list reads, refusals, sealing).
+pub fn records(
+    db: &dyn Database,
+    actor: Option<&str>,
+    action: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Record>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS}, (SELECT mac FROM audit_chain c WHERE c.seq = t.seq) AS mac
+         FROM audit_trail t
+         WHERE seq < ? AND (? IS NULL OR actor = ?) AND (? IS NULL OR action = ?)
+         ORDER BY seq DESC LIMIT ?"
+    );
+    let text = |v: Option<&str>| v.map_or(Value::Null, Value::from);
+    let rows = db.execute(
+        &sql,
+        &[
+            Value::Integer(before.unwrap_or(i64::MAX)),
+            text(actor),
+            text(actor),
+            text(action),
+            text(action),
+            Value::Integer(limit),
+        ],
+    )?;
+    decode(&rows)
 }
 
 /// How many records [`verify`] reads per statement.
@@ -328,7 +359,7 @@ pub fn verify(
     let mut first_unsealed: Option<i64> = None;
     'walk: loop {
         let batch =
-            records(&db.execute(&sql, &[Value::Integer(after), Value::Integer(VERIFY_BATCH)])?)?;
+            decode(&db.execute(&sql, &[Value::Integer(after), Value::Integer(VERIFY_BATCH)])?)?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
         for record in batch {

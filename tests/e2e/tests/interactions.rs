@@ -292,7 +292,12 @@ fn surveys_are_summarised_as_nps_and_csat() {
     ];
     for (n, answer) in answers.iter().enumerate() {
         let mut body = answer.clone();
-        body["customerId"] = json!(customer);
+        // One unlinked answer per customer, kind and month: each comes from its own.
+        body["customerId"] = if answer.get("interactionId").is_some() {
+            json!(customer)
+        } else {
+            json!(self::customer(&app, 10 + n))
+        };
         let response = app.post_json(
             "/v1/interactions/surveys",
             &body,

@@ -312,13 +312,19 @@ fn a_customers_own_application_is_decided_on_the_banks_figures_or_referred() {
     );
     assert_eq!(applied.status, 201, "{}", applied.text());
     let decision = applied.json();
-    assert_eq!(
-        decision["creditScore"], 610,
-        "the bank's score, not the typed one"
+    assert!(
+        decision.get("creditScore").is_none(),
+        "a customer does not see their score"
     );
     assert_eq!(
         decision["monthlyIncome"]["amount"], 3_000_000,
         "the bank's income"
+    );
+    let id = decision["id"].as_str().expect("id");
+    let stored = app.get(&format!("/v1/loans/applications/{id}")).json();
+    assert_eq!(
+        stored["creditScore"], 610,
+        "decided on the bank's score, not the typed one"
     );
     assert_eq!(decision["status"], "referred", "{decision}");
     assert_eq!(decision["decision"]["reasons"][0]["code"], "score_near_min");

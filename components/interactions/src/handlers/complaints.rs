@@ -213,6 +213,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
         _ => None,
     };
     let items: Vec<Value> = page.iter().map(|c| view(c, ctx.now, None)).collect();
+    ctx.record_list_read(items.len(), &[]);
     json_response(
         StatusCode::OK,
         &json!({ "items": items, "nextCursor": next, "asOf": ctx.now }),

@@ -31,6 +31,21 @@ closed_enum!(
     }
 );
 
+impl ExclusionCode {
+    /// The customer field whose value the filter's message quotes.
+    pub fn reveals(self) -> Option<&'static str> {
+        match self {
+            ExclusionCode::AgeOutOfRange => Some("dateOfBirth"),
+            ExclusionCode::IncomeBelowMinimum | ExclusionCode::LoanUnaffordable => {
+                Some("monthlyIncome")
+            }
+            ExclusionCode::RiskAboveTolerance => Some("riskTolerance"),
+            ExclusionCode::AlreadyHeld => Some("holdings"),
+            _ => None,
+        }
+    }
+}
+
 /// A hard filter that fired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

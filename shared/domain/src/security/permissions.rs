@@ -26,7 +26,8 @@ const EVERYONE: &[Role] = &[T, C, RM, U, M, R, A, AD, K, CU];
 /// The table itself: action, the roles allowed, and what is audited.
 pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
     (Action::CustomerCreate, &[T, RM, AD], Audit::Write),
-    (Action::CustomerList, EVERY_STAFF_ROLE, Audit::No),
+    // A page of customers is personal data too: recorded with its filter and count.
+    (Action::CustomerList, EVERY_STAFF_ROLE, Audit::Read),
     (Action::CustomerSummary, &[RM, M, R, A, AD], Audit::No),
     (Action::CustomerRead, EVERYONE, Audit::Read),
     // Which members each role may set is `writes::CUSTOMER_WRITES`; underwriters and risk
@@ -54,7 +55,7 @@ pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
     ),
     (Action::InteractionRead, &[T, C, RM, R, A, AD], Audit::Read),
     (Action::InteractionConfidential, &[RM, A, AD], Audit::No),
-    (Action::ComplaintList, &[C, RM, R, A, AD], Audit::No),
+    (Action::ComplaintList, &[C, RM, R, A, AD], Audit::Read),
     (Action::ComplaintRead, &[T, C, RM, R, A, AD], Audit::Read),
     (Action::ComplaintTransition, &[C, RM, R, AD], Audit::Write),
     (Action::SurveyCreate, &[T, C, RM, AD, CU], Audit::Write),
@@ -78,7 +79,7 @@ pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
     (Action::LoanPolicyRead, EVERY_STAFF_ROLE, Audit::No),
     (Action::LoanPolicyWrite, &[R, AD], Audit::Write),
     (Action::LoanApply, &[T, C, RM, U, AD, CU], Audit::Write),
-    (Action::LoanList, &[T, C, RM, U, R, A, AD], Audit::No),
+    (Action::LoanList, &[T, C, RM, U, R, A, AD], Audit::Read),
     (Action::LoanRead, &[T, C, RM, U, R, A, AD, CU], Audit::Read),
     (
         Action::LoanTransition,

@@ -6,7 +6,7 @@ pub mod jwt;
 mod visibility;
 
 pub use jwt::{Claims, Keys, Refused};
-pub use visibility::{CONTACT_FIELDS, customer_view};
+pub use visibility::{CONTACT_FIELDS, LIST_OMITTED, customer_view};
 
 use crate::ApiError;
 use crm_domain::security::{Action, Role, allows};

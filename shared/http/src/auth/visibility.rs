@@ -9,14 +9,28 @@ use serde_json::Value;
 /// customer: a list is for finding a customer, not for reading them.
 pub const CONTACT_FIELDS: &[&str] = &["nationalId", "phone", "email"];
 
+/// What a list never shows, whatever the role may see of one customer: identity details
+/// and the customer's finances. To read them, open the customer (an audited read of one).
+pub const LIST_OMITTED: &[&str] = &[
+    "dateOfBirth",
+    "address",
+    "monthlyIncome",
+    "totalAssets",
+    "creditScore",
+    "holdings",
+];
+
 /// Cuts `value` (a customer object) down to what `roles` may see: fields no role lists
 /// are removed, masked ones keep their last four characters. `list` also masks
-/// [`CONTACT_FIELDS`].
+/// [`CONTACT_FIELDS`] and leaves out [`LIST_OMITTED`].
 pub fn customer_view(value: &mut Value, roles: &[Role], list: bool) {
     let Value::Object(map) = value else {
         return;
     };
     map.retain(|name, field| {
+        if list && LIST_OMITTED.contains(&name.as_str()) {
+            return false;
+        }
         let mut visibility = customer_field(roles, name);
         if list && visibility == Visibility::Show && CONTACT_FIELDS.contains(&name.as_str()) {
             visibility = Visibility::Mask;
