@@ -61,3 +61,54 @@ macro_rules! closed_enum {
         }
     };
 }
+
+#[cfg(test)]
+mod properties {
+    use crate::customer::{CustomerStatus, Segment, ValueTier};
+    use crate::fuzz::text_near;
+    use crate::interaction::{
+        Channel, ComplaintCategory, ComplaintStatus, Direction, InteractionType, Sentiment,
+        Severity,
+    };
+    use crate::loan::{ApplicationStatus, LoanProduct};
+    use crate::loyalty::EntryKind;
+    use crate::recommendation::{self, Category};
+    use crate::security::Role;
+    use proptest::prelude::*;
+
+    /// Parses `text` as every `$ty`, checking that a value accepted is spelled exactly so.
+    macro_rules! check {
+        ($text:expr, $($ty:ty),+) => {
+            $(
+                if let Some(value) = <$ty>::parse($text) {
+                    prop_assert_eq!(value.as_str(), $text);
+                }
+            )+
+        };
+    }
+
+    /// Every spelling of every `$ty`.
+    macro_rules! spellings {
+        ($($ty:ty),+) => {
+            vec![$(<$ty>::ALL.iter().map(|v| v.as_str().to_owned()).collect::<Vec<_>>()),+].concat()
+        };
+    }
+
+    proptest! {
+        #[test]
+        fn no_string_panics_a_closed_enum_parser(
+            text in text_near(proptest::sample::select(spellings!(
+                CustomerStatus, Segment, ValueTier, Channel, ComplaintCategory, ComplaintStatus,
+                Direction, InteractionType, Sentiment, Severity, ApplicationStatus, LoanProduct,
+                EntryKind, Category, recommendation::Channel, Role
+            ))),
+        ) {
+            check!(
+                text.as_str(),
+                CustomerStatus, Segment, ValueTier, Channel, ComplaintCategory, ComplaintStatus,
+                Direction, InteractionType, Sentiment, Severity, ApplicationStatus, LoanProduct,
+                EntryKind, Category, recommendation::Channel, Role
+            );
+        }
+    }
+}

@@ -293,3 +293,51 @@ mod tests {
         assert!(serde_json::from_str::<CustomerId>("\"lpa_00000000000000000000000001\"").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz::{any_text, text_near};
+    use crate::interaction::SurveyId;
+    use crate::recommendation::FeedbackId;
+    use proptest::prelude::*;
+
+    const ULID: &str = "[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}";
+    const PREFIXED: &str = "(cus|int|cmp|lpt|lpa|svy|rfb)_[0-7][0-9A-HJKMNP-TV-Z]{25}";
+
+    proptest! {
+        #[test]
+        fn no_string_panics_the_ulid_parser(text in text_near(ULID)) {
+            let _ = Ulid::parse(&text);
+        }
+
+        #[test]
+        fn no_string_panics_a_prefixed_id_parser(text in text_near(PREFIXED)) {
+            let _ = CustomerId::parse(&text);
+            let _ = InteractionId::parse(&text);
+            let _ = ComplaintId::parse(&text);
+            let _ = LoyaltyEntryId::parse(&text);
+            let _ = LoanApplicationId::parse(&text);
+            let _ = SurveyId::parse(&text);
+            let _ = FeedbackId::parse(&text);
+            let _ = serde_json::from_value::<CustomerId>(serde_json::Value::String(text));
+        }
+
+        #[test]
+        fn a_string_with_a_non_ascii_character_is_never_an_id(
+            text in any_text().prop_filter("non-ASCII", |t| !t.is_ascii()),
+        ) {
+            prop_assert!(Ulid::parse(&text).is_err());
+            prop_assert!(CustomerId::parse(&text).is_err());
+        }
+
+        #[test]
+        fn every_id_parses_back_from_its_text(millis in 0u64..1 << 48, random in any::<u128>()) {
+            let ulid = Ulid::from_parts(millis, random);
+            prop_assert_eq!(Ulid::parse(&ulid.to_string()), Ok(ulid));
+            prop_assert_eq!(Ulid::parse(&ulid.to_string().to_lowercase()), Ok(ulid));
+            let id = CustomerId::new(ulid);
+            prop_assert_eq!(CustomerId::parse(&id.to_string()), Ok(id));
+        }
+    }
+}

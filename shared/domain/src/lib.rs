@@ -7,6 +7,8 @@
 
 pub mod customer;
 pub mod enums;
+#[cfg(test)]
+mod fuzz;
 pub mod id;
 pub mod interaction;
 pub mod invalid;

@@ -250,3 +250,44 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz::text_near;
+    use proptest::prelude::*;
+
+    const CODES: &str = "(CNY|HKD|USD|EUR|GBP|SGD|JPY)";
+
+    proptest! {
+        #[test]
+        fn no_string_panics_the_currency_parser(text in text_near(CODES)) {
+            if let Some(currency) = Currency::parse(&text) {
+                prop_assert_eq!(currency.code(), text.as_str());
+            }
+        }
+
+        #[test]
+        fn no_json_text_panics_the_money_parser(
+            amount in text_near("-?[0-9]{1,20}(\\.[0-9]{1,3})?"),
+            currency in text_near(CODES),
+        ) {
+            let body = format!(r#"{{"amount":{amount},"currency":"{currency}"}}"#);
+            let _ = serde_json::from_str::<Money>(&body);
+            let _ = serde_json::from_value::<Currency>(serde_json::Value::String(currency));
+        }
+
+        #[test]
+        fn money_arithmetic_and_display_never_panic(
+            a in any::<i64>(),
+            b in any::<i64>(),
+            x in 0..Currency::ALL.len(),
+            y in 0..Currency::ALL.len(),
+        ) {
+            let (a, b) = (Money::new(a, Currency::ALL[x]), Money::new(b, Currency::ALL[y]));
+            let _ = a.checked_add(b);
+            let _ = a.checked_sub(b);
+            let _ = a.to_string();
+        }
+    }
+}

@@ -121,3 +121,35 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz::text_near;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn no_string_panics_the_limit_parser(text in text_near("[+-]?[0-9]{1,12}")) {
+            if let Ok(limit) = Limit::parse(Some(&text)) {
+                prop_assert!((1..=Limit::MAX).contains(&limit.get()));
+            }
+        }
+
+        #[test]
+        fn no_string_panics_the_cursor_decoder(text in text_near("([0-9a-fA-F]{2}){0,40}")) {
+            let _ = Cursor::decode(&text);
+        }
+
+        #[test]
+        fn a_cursor_of_any_key_decodes_to_that_key(key in any::<String>()) {
+            let cursor = Cursor::after(&key);
+            let token = cursor.encode();
+            if token.len() <= 1024 && !token.is_empty() {
+                prop_assert_eq!(Cursor::decode(&token), Ok(cursor));
+            } else {
+                prop_assert_eq!(Cursor::decode(&token), Err(PageError::Cursor));
+            }
+        }
+    }
+}

@@ -79,6 +79,17 @@ fn parse_digits(s: &str, expected: &'static str) -> Result<u32, TimeError> {
     s.parse().map_err(|_| TimeError::Format(expected))
 }
 
+/// The digits at byte positions `range` of `s`. A range that ends inside a multi-byte
+/// character is a format error: slicing there would panic, and a panic is an empty
+/// 500 under Spin.
+fn digits_at(
+    s: &str,
+    range: std::ops::Range<usize>,
+    expected: &'static str,
+) -> Result<u32, TimeError> {
+    parse_digits(s.get(range).ok_or(TimeError::Format(expected))?, expected)
+}
+
 impl Date {
     /// A date from its parts, refusing impossible ones (2026-02-30) and years outside 1..=9999.
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Result<Date, TimeError> {
@@ -98,9 +109,9 @@ impl Date {
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(TimeError::Format(EXPECTED));
         }
-        let year = parse_digits(&s[0..4], EXPECTED)? as i32;
-        let month = parse_digits(&s[5..7], EXPECTED)? as u8;
-        let day = parse_digits(&s[8..10], EXPECTED)? as u8;
+        let year = digits_at(s, 0..4, EXPECTED)? as i32;
+        let month = digits_at(s, 5..7, EXPECTED)? as u8;
+        let day = digits_at(s, 8..10, EXPECTED)? as u8;
         Date::from_ymd(year, month, day)
     }
 
@@ -186,23 +197,25 @@ impl Timestamp {
         if b.len() < 20 || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
             return Err(TimeError::Format(EXPECTED));
         }
-        let date = Date::parse(&s[0..10]).map_err(|e| match e {
+        let date_text = s.get(0..10).ok_or(TimeError::Format(EXPECTED))?;
+        let date = Date::parse(date_text).map_err(|e| match e {
             TimeError::Format(_) => TimeError::Format(EXPECTED),
             other => other,
         })?;
-        let hour = parse_digits(&s[11..13], EXPECTED)?;
-        let minute = parse_digits(&s[14..16], EXPECTED)?;
-        let second = parse_digits(&s[17..19], EXPECTED)?;
+        let hour = digits_at(s, 11..13, EXPECTED)?;
+        let minute = digits_at(s, 14..16, EXPECTED)?;
+        let second = digits_at(s, 17..19, EXPECTED)?;
         if hour > 23 || minute > 59 || second > 59 {
             return Err(TimeError::OutOfRange);
         }
-        let mut rest = &s[19..];
+        let mut rest = s.get(19..).ok_or(TimeError::Format(EXPECTED))?;
         let mut millis = 0i64;
         if let Some(frac) = rest.strip_prefix('.') {
             let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
             if digits == 0 {
                 return Err(TimeError::Format(EXPECTED));
             }
+            // `digits` counts ASCII bytes from the start, so these cuts are on boundaries.
             let padded = format!("{:0<3}", &frac[..digits.min(3)]);
             millis = i64::from(parse_digits(&padded, EXPECTED)?);
             rest = &frac[digits..];
@@ -214,8 +227,8 @@ impl Timestamp {
                 if ob.len() != 6 || !matches!(ob[0], b'+' | b'-') || ob[3] != b':' {
                     return Err(TimeError::Format(EXPECTED));
                 }
-                let oh = parse_digits(&rest[1..3], EXPECTED)?;
-                let om = parse_digits(&rest[4..6], EXPECTED)?;
+                let oh = digits_at(rest, 1..3, EXPECTED)?;
+                let om = digits_at(rest, 4..6, EXPECTED)?;
                 if oh > 23 || om > 59 {
                     return Err(TimeError::OutOfRange);
                 }
@@ -337,6 +350,24 @@ mod tests {
     }
 
     #[test]
+    fn a_multi_byte_character_in_the_seconds_is_refused_not_a_panic() {
+        for bad in [
+            "2026-11-23T08:15:0\u{e9}0Z",
+            "2026-11-23T08:15:0\u{5f20}Z",
+            "2026-11-23T08:15:00\u{e9}",
+            "2026-11-23T08:15:00.1\u{1F600}",
+        ] {
+            assert_eq!(
+                Timestamp::parse(bad),
+                Err(TimeError::Format(
+                    "an RFC 3339 timestamp such as 2026-11-23T08:15:00Z"
+                )),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
     fn age_counts_whole_years_and_leap_day_birthdays_turn_on_march_first() {
         let born = Date::parse("2008-02-29").expect("valid");
         assert_eq!(
@@ -347,5 +378,50 @@ mod tests {
             born.years_until(Date::parse("2026-03-01").expect("valid")),
             18
         );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz::text_near;
+    use proptest::prelude::*;
+
+    const DATE: &str = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
+    const TIMESTAMP: &str = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]\
+        ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?\
+        ([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])";
+
+    /// 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, the range `Date` accepts.
+    const FIRST_MILLIS: i64 = -62_135_596_800_000;
+    const LAST_MILLIS: i64 = 253_402_300_799_999;
+
+    proptest! {
+        #[test]
+        fn no_string_panics_the_timestamp_parser(text in text_near(TIMESTAMP)) {
+            let _ = Timestamp::parse(&text);
+            let _ = serde_json::from_value::<Timestamp>(serde_json::Value::String(text));
+        }
+
+        #[test]
+        fn no_string_panics_the_date_parser(text in text_near(DATE)) {
+            let _ = Date::parse(&text);
+            let _ = serde_json::from_value::<Date>(serde_json::Value::String(text));
+        }
+
+        #[test]
+        fn a_valid_timestamp_parses(text in TIMESTAMP) {
+            // Only impossible days (30 February) may fail, and never on the format.
+            if let Err(e) = Timestamp::parse(&text) {
+                prop_assert_eq!(e, TimeError::OutOfRange, "{:?}", text);
+            }
+        }
+
+        #[test]
+        fn a_formatted_timestamp_parses_back_to_itself(millis in FIRST_MILLIS..=LAST_MILLIS) {
+            let t = Timestamp::from_unix_millis(millis);
+            prop_assert_eq!(Timestamp::parse(&t.to_string()), Ok(t));
+            prop_assert_eq!(Date::parse(&t.date().to_string()), Ok(t.date()));
+        }
     }
 }

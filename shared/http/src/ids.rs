@@ -102,3 +102,20 @@ mod tests {
         assert_eq!(ids.len(), 10_000);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz::text_near;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn no_header_value_panics_the_request_id(value in text_near("[A-Za-z0-9._:-]{1,128}")) {
+            let id = RequestId::from_header(Some(&value));
+            // Echoed in a response header and a log line: it must be a valid header value.
+            prop_assert!(http::HeaderValue::from_str(id.as_str()).is_ok());
+            prop_assert!(id.as_str() == value || id.as_str().starts_with("req_"));
+        }
+    }
+}

@@ -265,3 +265,68 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz::{any_bytes, any_text, text_near};
+    use crm_domain::id::CustomerId;
+    use crm_domain::{Date, Money, Timestamp};
+    use proptest::prelude::*;
+    use serde::Deserialize;
+
+    /// A body with the domain types whose deserialisers parse client text.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Typed {
+        customer_id: CustomerId,
+        at: Timestamp,
+        born: Option<Date>,
+        amount: Money,
+        tags: Vec<String>,
+    }
+
+    const TYPED: &str = concat!(
+        r#"\{"customerId":"cus_[0-7][0-9A-Z]{25}","at":"2026-11-23T08:15:0[0-9]Z","#,
+        r#""born":"1990-0[1-9]-1[0-9]","amount":\{"amount":[0-9]{1,6},"currency":"CNY"\},"#,
+        r#""tags":\["[a-z\u{e9}\u{5f20}]{0,4}"\]\}"#,
+    );
+
+    fn content_type() -> impl Strategy<Value = Option<Vec<u8>>> {
+        proptest::option::of(prop_oneof![
+            Just(b"application/json".to_vec()),
+            text_near("application/json(; ?charset=\"?utf-8\"?)?").prop_map(String::into_bytes),
+            any_bytes(),
+        ])
+    }
+
+    fn request(content_type: Option<Vec<u8>>, body: Vec<u8>) -> Request {
+        let mut request = http::Request::new(body);
+        *request.method_mut() = http::Method::POST;
+        if let Some(value) = content_type.and_then(|v| HeaderValue::from_bytes(&v).ok()) {
+            request.headers_mut().insert(header::CONTENT_TYPE, value);
+        }
+        request
+    }
+
+    proptest! {
+        #[test]
+        fn no_bytes_panic_the_json_body_parser(
+            content_type in content_type(),
+            body in prop_oneof![any_bytes(), any_text().prop_map(String::into_bytes)],
+        ) {
+            let request = request(content_type, body);
+            let _ = json_body::<serde_json::Value>(&request, JSON, MAX_BODY_BYTES);
+            let _ = json_body::<Typed>(&request, JSON, 64);
+        }
+
+        #[test]
+        fn no_near_valid_body_panics_the_typed_json_parser(body in text_near(TYPED)) {
+            let request = request(Some(b"application/json".to_vec()), body.into_bytes());
+            if let Err(e) = json_body::<Typed>(&request, JSON, MAX_BODY_BYTES) {
+                prop_assert!(e.status().is_client_error(), "{:?}", e);
+            }
+        }
+    }
+}

@@ -9,6 +9,8 @@
 
 pub mod auth;
 mod context;
+#[cfg(test)]
+mod fuzz;
 pub mod health;
 pub mod idempotency;
 mod ids;

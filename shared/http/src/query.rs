@@ -58,3 +58,41 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz::{any_text, text_near};
+    use proptest::prelude::*;
+
+    const QUERY: &str = "([a-zA-Z]{1,6}=([a-zA-Z0-9+._-]|%[0-9A-Fa-f]{2}){0,12}&?){0,4}";
+
+    fn percent_encoded(text: &str) -> String {
+        text.bytes().map(|b| format!("%{b:02X}")).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn no_string_panics_the_query_decoder(raw in text_near(QUERY)) {
+            let _ = decode(&raw);
+            for (name, value) in pairs(&raw) {
+                let _ = (name, value);
+            }
+        }
+
+        #[test]
+        fn a_percent_encoded_string_decodes_to_itself(text in any_text()) {
+            prop_assert_eq!(decode(&percent_encoded(&text)), Some(text));
+        }
+
+        #[test]
+        fn a_percent_sign_before_a_multi_byte_character_is_refused(
+            before in "[a-z]{0,3}",
+            c in any::<char>().prop_filter("multi-byte", |c| c.len_utf8() > 1),
+            after in "[0-9a-f]{0,2}",
+        ) {
+            prop_assert_eq!(decode(&format!("{before}%{c}{after}")), None);
+            prop_assert_eq!(decode(&format!("{before}%0{c}{after}")), None);
+        }
+    }
+}

@@ -603,4 +603,90 @@ mod tests {
         );
         assert_eq!(updated.created_at, created.created_at);
     }
+
+    mod properties {
+        use super::*;
+        use crate::customer::{Address, Holding, Tag, TagFamily, mask, name_key};
+        use crate::fuzz::{any_text, text_near};
+        use proptest::prelude::*;
+
+        fn texts() -> impl Strategy<Value = Vec<String>> {
+            proptest::collection::vec(any_text(), 0..4)
+        }
+
+        proptest! {
+            #[test]
+            fn no_text_panics_the_customer_validator(
+                names in (
+                    any_text(),
+                    text_near("[0-9]{4}[ -]?[0-9]{4,14}[0-9X]"),
+                    text_near("[A-Za-z]{2}"),
+                ),
+                email in proptest::option::of(text_near("[a-z.]{1,8}@[a-z]{1,8}\\.[a-z]{2,4}")),
+                phone in proptest::option::of(text_near("\\+[1-9][0-9]{7,14}")),
+                address in proptest::option::of(
+                    (any_text(), any_text(), texts(), text_near("[A-Za-z]{2}")),
+                ),
+                codes in (texts(), texts(), proptest::option::of(any_text())),
+                year in 1..=9999i32,
+                amounts in (any::<i64>(), any::<i64>(), any::<Option<i64>>()),
+                verified in any::<bool>(),
+            ) {
+                let (full_name, national_id, national_id_country) = names;
+                let (product_codes, tag_names, relationship_manager_id) = codes;
+                let mut d = draft();
+                d.full_name = full_name;
+                d.national_id = national_id;
+                d.national_id_country = national_id_country;
+                d.email = email;
+                d.phone = phone;
+                d.address = address.map(|(line1, city, mut rest, country)| Address {
+                    line1,
+                    line2: rest.pop(),
+                    city,
+                    region: rest.pop(),
+                    postal_code: rest.pop(),
+                    country,
+                });
+                d.holdings = product_codes
+                    .into_iter()
+                    .map(|product_code| Holding { product_code, opened_at: now() })
+                    .collect();
+                d.tags = tag_names
+                    .into_iter()
+                    .map(|name| Tag { family: TagFamily::ALL[0], name })
+                    .collect();
+                d.relationship_manager_id = relationship_manager_id;
+                d.date_of_birth = Date::from_ymd(year, 1, 1).expect("a valid date");
+                d.monthly_income = Money::new(amounts.0, Currency::Cny);
+                d.total_assets = Money::new(amounts.1, Currency::Usd);
+                d.credit_score = amounts.2;
+                let _ = mask(&d.national_id);
+                let _ = name_key(&d.full_name);
+                let mut stored_draft = draft();
+                if verified {
+                    stored_draft.kyc_status = KycStatus::Verified;
+                }
+                let stored = Customer::create(
+                    CustomerId::new(Ulid::from_parts(1, 1)),
+                    stored_draft,
+                    vec![],
+                    now(),
+                );
+                let _ = d.clone().validate(Mode::Update(&stored), today(), now());
+                if let Ok(valid) = d.validate(Mode::Create, today(), now()) {
+                    let _ = stored.updated(valid, now());
+                }
+            }
+
+            #[test]
+            fn no_string_panics_the_email_and_phone_checks(
+                email in text_near("[a-z.]{1,8}@[a-z-]{1,8}\\.[a-z]{2,4}"),
+                phone in text_near("\\+[1-9][0-9]{7,14}"),
+            ) {
+                let _ = valid_email(&email);
+                let _ = valid_phone(&phone);
+            }
+        }
+    }
 }

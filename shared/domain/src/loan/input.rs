@@ -327,4 +327,47 @@ mod tests {
             "a body naming who acts does not parse"
         );
     }
+
+    mod properties {
+        use super::*;
+        use crate::fuzz::any_text;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn no_text_or_number_panics_the_application_validator(
+                purpose in any_text(),
+                actor in proptest::option::of(any_text()),
+                numbers in proptest::array::uniform6(any::<i64>()),
+                currency in proptest::sample::select(vec!["CNY", "USD", "JPY"]),
+            ) {
+                let [amount, term, income, debt, score, months] = numbers;
+                let parsed = serde_json::from_value::<ApplicationRequest>(json!({
+                    "customerId": "cus_01KAT0000000000000000000AB",
+                    "product": "personal",
+                    "amount": {"amount": amount, "currency": currency},
+                    "termMonths": term,
+                    "purpose": purpose,
+                    "monthlyIncome": {"amount": income, "currency": "CNY"},
+                    "monthlyDebtPayments": {"amount": debt, "currency": "CNY"},
+                    "creditScore": score,
+                    "employmentStatus": "employed",
+                    "employmentMonths": months,
+                    "actor": actor,
+                }));
+                let request = parsed.expect("every value has the right JSON type");
+                let _ = request.validate();
+            }
+
+            #[test]
+            fn no_text_panics_the_transition_validator(
+                note in proptest::option::of(any_text()),
+                actor in any_text(),
+                to in 0..ApplicationStatus::ALL.len(),
+            ) {
+                let request = TransitionRequest { to: ApplicationStatus::ALL[to], note, actor };
+                let _ = request.validate();
+            }
+        }
+    }
 }

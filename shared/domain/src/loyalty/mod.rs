@@ -198,3 +198,24 @@ mod tests {
         assert_eq!(EventType::ALL.len(), 5);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz::{any_text, text_near};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn no_string_panics_the_code_and_text_checks(
+            code in text_near("[A-Za-z0-9._:/-]{1,64}"),
+            text in any_text(),
+            max in 0usize..300,
+        ) {
+            let _ = code_problem(&code, max);
+            let _ = code_problem(&text, max);
+            let _ = text_problem(&text, max);
+            let _ = text_problem(&code, max);
+        }
+    }
+}

@@ -233,3 +233,44 @@ impl Product {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz::{any_text, text_near};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn no_string_panics_the_product_code_check(code in text_near("[A-Z][A-Z0-9_]{1,31}")) {
+            if valid_code(&code) {
+                prop_assert!(code.is_ascii());
+            }
+        }
+
+        #[test]
+        fn no_text_panics_the_product_validator(
+            code in text_near("[A-Z][A-Z0-9_]{1,31}"),
+            body_code in proptest::option::of(any_text()),
+            name in any_text(),
+        ) {
+            let body = serde_json::from_value::<ProductBody>(serde_json::json!({
+                "code": body_code,
+                "name": name,
+                "category": "card",
+                "riskLevel": 1,
+                "minAge": 18,
+                "maxAge": 80,
+                "minMonthlyIncome": {"amount": 0, "currency": "CNY"},
+                "requiresConsent": "marketing",
+            }))
+            .expect("every value has the right JSON type");
+            let _ = body.validate(&code);
+        }
+
+        #[test]
+        fn no_subject_panics_the_category_keywords(subject in any_text()) {
+            let _ = crate::recommendation::Category::mentioned_in(&subject);
+        }
+    }
+}

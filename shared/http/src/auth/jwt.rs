@@ -271,3 +271,138 @@ fn check_claims(claims: &Value, keys: &Keys, now: i64) -> Result<Claims, Refused
         .map(str::to_owned);
     Ok(Claims { sub, roles, branch })
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz::{any_bytes, any_text, near, text_near};
+    use crate::testing::{TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, base64url, sign_hs256};
+    use proptest::prelude::*;
+    use serde_json::{Map, json};
+
+    const NOW: i64 = 1_800_000_000;
+    const PEM: &str = concat!(
+        "-----BEGIN PUBLIC KEY-----(\\\\n|\n)",
+        "[A-Za-z0-9+/]{40,60}={0,2}\n-----END PUBLIC KEY-----",
+    );
+    const TOKEN: &str = "[A-Za-z0-9_-]{0,30}\\.[A-Za-z0-9_-]{0,30}\\.[A-Za-z0-9_-]{0,43}";
+
+    fn keys() -> Keys {
+        let seed = ed25519_compact::Seed::new([7; 32]);
+        Keys {
+            hs256_secret: Some(TEST_SECRET.as_bytes().to_vec()),
+            ed25519: Some(ed25519_compact::KeyPair::from_seed(seed).pk),
+            issuer: TEST_ISSUER.into(),
+            audience: TEST_AUDIENCE.into(),
+        }
+    }
+
+    /// Any JSON value, a few levels deep, with strings that are often multi-byte.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any_text().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(any_text(), inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Claims near valid ones: each member present with a plausible value, any value, or absent.
+    fn claims() -> impl Strategy<Value = Value> {
+        let member = |plausible: Value| {
+            prop_oneof![
+                3 => Just(Some(plausible)),
+                2 => json_value().prop_map(Some),
+                1 => Just(None),
+            ]
+        };
+        (
+            member(json!(TEST_ISSUER)),
+            member(json!(TEST_AUDIENCE)),
+            member(json!("teller-1")),
+            member(json!(["teller", "admin"])),
+            member(json!(NOW + 300)),
+            member(json!(NOW - 10)),
+            member(json!("bj-01")),
+        )
+            .prop_map(|(iss, aud, sub, roles, exp, nbf, branch)| {
+                let mut map = Map::new();
+                for (name, value) in [
+                    ("iss", iss),
+                    ("aud", aud),
+                    ("sub", sub),
+                    ("roles", roles),
+                    ("exp", exp),
+                    ("nbf", nbf),
+                    ("branch", branch),
+                ] {
+                    if let Some(value) = value {
+                        map.insert(name.into(), value);
+                    }
+                }
+                Value::Object(map)
+            })
+    }
+
+    fn valid_token() -> impl Strategy<Value = String> {
+        claims().prop_map(|c| {
+            sign_hs256(
+                &json!({"alg": "HS256", "typ": "JWT"}),
+                &c,
+                TEST_SECRET.as_bytes(),
+            )
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn no_string_panics_the_base64_decoders(text in text_near("[A-Za-z0-9_+/-]{0,40}={0,2}")) {
+            let _ = base64url_decode(&text);
+            let _ = base64_decode(&text);
+        }
+
+        #[test]
+        fn base64url_decodes_what_was_encoded(bytes in any_bytes()) {
+            prop_assert_eq!(base64url_decode(&base64url(&bytes)), Some(bytes));
+        }
+
+        #[test]
+        fn no_text_panics_the_pem_key_parser(
+            pem in text_near(PEM),
+        ) {
+            let _ = ed25519_from_pem(&pem);
+        }
+
+        #[test]
+        fn no_string_panics_the_token_verifier(
+            token in prop_oneof![any_text(), near(valid_token()), TOKEN],
+        ) {
+            let _ = verify(&token, &keys(), NOW);
+        }
+
+        #[test]
+        fn no_signed_header_or_claims_panic_the_token_verifier(
+            header in prop_oneof![Just(json!({"alg": "HS256"})), json_value()],
+            claims in prop_oneof![claims(), json_value()],
+            now in prop_oneof![Just(NOW), any::<i64>()],
+        ) {
+            let token = sign_hs256(&header, &claims, TEST_SECRET.as_bytes());
+            let _ = verify(&token, &keys(), now);
+            let eddsa = format!(
+                "{}.{}.{}",
+                base64url(json!({"alg": "EdDSA"}).to_string().as_bytes()),
+                base64url(claims.to_string().as_bytes()),
+                base64url(&[0; 64]),
+            );
+            let _ = verify(&eddsa, &keys(), now);
+        }
+    }
+}

@@ -125,3 +125,38 @@ pub fn forbidden(detail: impl Into<String>) -> ApiError {
         detail: detail.into(),
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz::{any_text, text_near};
+    use crate::testing::{TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET};
+    use proptest::prelude::*;
+
+    const BEARER: &str =
+        "[Bb]earer [A-Za-z0-9_-]{10,30}\\.[A-Za-z0-9_-]{10,30}\\.[A-Za-z0-9_-]{43}";
+
+    fn keys() -> Keys {
+        Keys {
+            hs256_secret: Some(TEST_SECRET.as_bytes().to_vec()),
+            ed25519: None,
+            issuer: TEST_ISSUER.into(),
+            audience: TEST_AUDIENCE.into(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn no_authorization_header_panics_authentication(
+            value in prop_oneof![
+                text_near(BEARER),
+                // What `serve` can hand over: a header value that is visible ASCII.
+                "[\\x20-\\x7e\\t]{0,120}",
+                any_text(),
+            ],
+        ) {
+            let _ = bearer(Some(&value));
+            prop_assert!(authenticate(Some(&value), &keys(), 1_800_000_000).is_err());
+        }
+    }
+}
