@@ -96,7 +96,7 @@ fn app() -> &'static App {
                 &format!("/v1/loyalty/accounts/{customer}/earn"),
                 &json!({"eventType": "card_spend",
                         "amount": {"amount": 123_456, "currency": "CNY"},
-                        "reference": "txn-1", "actor": "card-feed"}),
+                        "reference": "txn-1"}),
                 &key,
             ),
             "loyalty entry",
@@ -162,8 +162,7 @@ fn application_body(customer: &str) -> Value {
         "monthlyDebtPayments": {"amount": 100_000, "currency": "CNY"},
         "creditScore": 720,
         "employmentStatus": "employed",
-        "employmentMonths": 48,
-        "actor": "teller-7"
+        "employmentMonths": 48
     })
 }
 
@@ -187,15 +186,14 @@ fn writes() -> Vec<(&'static str, &'static str, Value)> {
         (
             "POST",
             "/v1/interactions/complaints/:complaint/transitions",
-            json!({"to": "assigned", "assignee": "agent-9", "note": "Taking it",
-                   "actor": "lead-1"}),
+            json!({"to": "assigned", "assignee": "agent-9", "note": "Taking it"}),
         ),
         ("POST", "/v1/loans/quote", application_body(c)),
         ("POST", "/v1/loans/applications", application_body(c)),
         (
             "POST",
             "/v1/loans/applications/:application/transitions",
-            json!({"to": "withdrawn", "note": "Changed my mind", "actor": "cust-app"}),
+            json!({"to": "withdrawn", "note": "Changed my mind"}),
         ),
         (
             "POST",
@@ -206,7 +204,7 @@ fn writes() -> Vec<(&'static str, &'static str, Value)> {
             "POST",
             "/v1/loyalty/accounts/:customer/earn",
             json!({"eventType": "card_spend", "amount": {"amount": 123_456, "currency": "CNY"},
-                   "reference": "txn-0001", "actor": "card-feed"}),
+                   "reference": "txn-0001"}),
         ),
         (
             "POST",
@@ -216,17 +214,17 @@ fn writes() -> Vec<(&'static str, &'static str, Value)> {
         (
             "POST",
             "/v1/loyalty/accounts/:customer/adjust",
-            json!({"points": -3, "reason": "goodwill", "reference": "adj-1", "actor": "ops-1"}),
+            json!({"points": -3, "reason": "goodwill", "reference": "adj-1"}),
         ),
         (
             "POST",
             "/v1/loyalty/entries/:entry/reverse",
-            json!({"reason": "posted in error", "actor": "ops-1"}),
+            json!({"reason": "posted in error"}),
         ),
         (
             "POST",
             "/v1/loyalty/expiry-runs",
-            json!({"asOf": "2026-01-01T00:00:00Z", "limit": 10, "actor": "batch"}),
+            json!({"asOf": "2026-01-01T00:00:00Z", "limit": 10}),
         ),
         (
             "PUT",
@@ -612,7 +610,7 @@ proptest! {
         if let Value::Object(map) = &mut current {
             map.remove("version");
             map.remove("createdAt");
-            map.insert("actor".into(), json!("risk-officer-1"));
+            map.remove("actor");
         }
         let body = changes.iter().fold(current, apply);
         let headers = [("content-type", "application/json"), ("if-match", "*")];

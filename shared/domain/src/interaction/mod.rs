@@ -153,7 +153,7 @@ mod properties {
             resolution in free_text(),
             actor in field("[a-z.:@_-]{1,12}"),
         ) {
-            if let Ok(t) = (TransitionDraft { to, assignee, note, resolution, actor }).validate() {
+            if let Ok(t) = (TransitionDraft { to, assignee, note, resolution }).validate(actor.as_deref().unwrap_or("agent")) {
                 let _ = CaseState::opened().apply(&t, now());
             }
         }
