@@ -150,6 +150,14 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
     may_write(ctx, &written_members(&draft, None), Writing::Create)?;
     idempotency::run(ctx, |db| {
         let id = CustomerId::new(new_ulid(ctx.now));
+        let mut draft = draft;
+        // A relationship manager's new customer joins their book (or they could not
+        // open the record they just made); only admin assigns anyone else.
+        if let Some(manager) = ctx.book()
+            && draft.relationship_manager_id.is_none()
+        {
+            draft.relationship_manager_id = Some(manager.to_owned());
+        }
         let mut customer = Customer::create(id, draft, Vec::new(), ctx.now);
         customer.possible_duplicate_of = repo::possible_duplicates(db, &customer)?;
         repo::insert(db, &customer).map_err(|e| write_error(ctx, e))?;
@@ -303,6 +311,17 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
         rm_id: ctx.query("rmId")?,
         status,
     };
+    // A relationship manager lists their own book, and no other.
+    let mut filter = filter;
+    if let Some(manager) = ctx.book() {
+        if filter.rm_id.as_deref().is_some_and(|rm| rm != manager) {
+            return Err(ApiError::Forbidden {
+                code: "outside_book",
+                detail: "a relationship manager lists only their own book".into(),
+            });
+        }
+        filter.rm_id = Some(manager.to_owned());
+    }
     let (Some(limit), true) = (limit, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };

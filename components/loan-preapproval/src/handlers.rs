@@ -193,6 +193,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
             &format!("must be one of {}", ApplicationStatus::expected()),
             &mut errors,
         )?,
+        book: ctx.book().map(str::to_owned),
     };
     let (Some(limit), true) = (limit, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));

@@ -132,6 +132,8 @@ pub struct Filter {
     pub product: Option<LoanProduct>,
     /// Only this status, as callers see it at the time of the query.
     pub status: Option<ApplicationStatus>,
+    /// Only applications of customers in this relationship manager's book.
+    pub book: Option<String>,
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
@@ -378,6 +380,11 @@ pub fn list(
     if let Some(customer) = &filter.customer_id {
         sql.push_str(LIST_BY_CUSTOMER);
         params.push(Value::from(customer.to_string()));
+    }
+    if let Some(manager) = &filter.book {
+        sql.push_str(" AND ");
+        sql.push_str(crm_store::read::customers::IN_BOOK);
+        params.push(Value::from(manager.clone()));
     }
     if let Some(product) = filter.product {
         sql.push_str(LIST_BY_PRODUCT);

@@ -91,15 +91,23 @@ impl<'a> Ctx<'a> {
     /// customer is known only from the loaded resource must call it before answering.
     pub fn reach(&self, customer_id: &str) -> Result<(), ApiError> {
         self.set_customer(customer_id);
-        if let Some(identity) = &self.identity
-            && !identity.reaches(customer_id)
-        {
-            return Err(auth::forbidden(
-                "a customer token reaches only its own customer's data",
-            ));
+        if let Some(identity) = &self.identity {
+            if !identity.reaches(customer_id) {
+                return Err(auth::forbidden(
+                    "a customer token reaches only its own customer's data",
+                ));
+            }
+            if identity.book().is_some() {
+                auth::check_book(identity, self.db()?, customer_id)?;
+            }
         }
         self.reached.set(true);
         Ok(())
+    }
+
+    /// The relationship manager whose book confines the caller, if any: lists filter by it.
+    pub fn book(&self) -> Option<&str> {
+        self.identity.as_ref().and_then(Identity::book)
     }
 
     /// Names the customer this request touched, for the audit trail (e.g. one just created).

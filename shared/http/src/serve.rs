@@ -209,6 +209,12 @@ fn run(
         Some(auth::forbidden(
             "a customer token reaches only its own customer's data",
         ))
+    } else if let (Some(_), Some(customer)) = (identity.book(), subject.as_deref()) {
+        let checked = stores
+            .database()
+            .map_err(ApiError::from)
+            .and_then(|db| auth::check_book(&identity, db, customer));
+        checked.err()
     } else {
         None
     };

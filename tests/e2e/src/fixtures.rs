@@ -40,6 +40,20 @@ pub fn create_customer(app: &TestApp, n: usize) -> String {
     r.json()["id"].as_str().expect("id").to_owned()
 }
 
+/// Creates customer `n`, KYC verified, in relationship manager `rm`'s book (as admin).
+pub fn create_customer_of(app: &TestApp, n: usize, rm: &str) -> String {
+    let mut body = customer_body(n);
+    body["kycStatus"] = json!("verified");
+    body["relationshipManagerId"] = json!(rm);
+    let r = app.post_json(
+        "/v1/customers",
+        &body,
+        &[("idempotency-key", &format!("fixture-customer-{n}"))],
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["id"].as_str().expect("id").to_owned()
+}
+
 /// Runs SQL against the app's database file directly, as an attacker with the file would.
 pub fn tamper(app: &TestApp, sql: &str) {
     let path = app.state_dir().join("sqlite_db.db");

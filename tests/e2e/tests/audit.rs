@@ -81,6 +81,17 @@ fn the_audit_trail_of_a_scenario_is_complete_holds_no_personal_values_and_verifi
         ],
     );
     assert_eq!(patched.status, 200, "{}", patched.text());
+    // Admin assigns the customer to rm-3's book.
+    let assigned = app.as_user("ops-1", &["admin"]).json(
+        "PATCH",
+        &format!("/v1/customers/{c}"),
+        &json!({"relationshipManagerId": "rm-3"}),
+        &[
+            ("if-match", patched.header("etag").expect("etag")),
+            ("content-type", "application/merge-patch+json"),
+        ],
+    );
+    assert_eq!(assigned.status, 200, "{}", assigned.text());
     let rm = app.as_user("rm-3", &["relationship_manager"]);
     assert_eq!(rm.get(&format!("/v1/customers/{c}/360")).status, 200);
     assert_eq!(
@@ -105,6 +116,7 @@ fn the_audit_trail_of_a_scenario_is_complete_holds_no_personal_values_and_verifi
         ("customer.create", "teller-7", "success"),
         ("customer.read", "teller-7", "success"),
         ("customer.update", "teller-7", "success"),
+        ("customer.update", "ops-1", "success"),
         ("customer.view360", "rm-3", "success"),
         ("interaction.create", "rm-3", "success"),
         ("interaction.timeline", "rm-3", "success"),

@@ -37,7 +37,9 @@ fn new_customer(app: &TestApp, n: usize) -> String {
             "kycStatus": "verified",
             "monthlyIncome": cny(3_000_000),
             "totalAssets": cny(10_000_000),
-            "employmentStatus": "employed"
+            "employmentStatus": "employed",
+            // In the book of the relationship manager the matrix calls as (`{role}-1`).
+            "relationshipManagerId": "relationship_manager-1"
         }),
         &[("idempotency-key", &format!("sec-customer-{n}"))],
     );

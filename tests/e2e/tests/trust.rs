@@ -353,3 +353,57 @@ fn a_customers_own_application_is_decided_on_the_banks_figures_or_referred() {
         "{quote}"
     );
 }
+
+#[test]
+fn a_relationship_manager_reaches_their_own_book_and_lists_only_it() {
+    let app = TestApp::spawn();
+    let mine = crm_e2e::fixtures::create_customer_of(&app, 20, "rm-a");
+    let theirs = crm_e2e::fixtures::create_customer_of(&app, 21, "rm-b");
+    let unassigned = create_customer(&app, 22);
+    let rm = app.as_user("rm-a", &["relationship_manager"]);
+    for path in [
+        format!("/v1/customers/{mine}"),
+        format!("/v1/customers/{mine}/360"),
+        format!("/v1/interactions?customerId={mine}"),
+        format!("/v1/loyalty/accounts/{mine}"),
+    ] {
+        assert_eq!(rm.get(&path).status, 200, "{path}");
+    }
+    for other in [&theirs, &unassigned] {
+        for path in [
+            format!("/v1/customers/{other}"),
+            format!("/v1/customers/{other}/360"),
+            format!("/v1/interactions?customerId={other}"),
+            format!("/v1/loyalty/accounts/{other}"),
+            format!("/v1/recommendations/{other}"),
+        ] {
+            rm.get(&path).assert_problem(403, "outside_book");
+        }
+    }
+    let listed = rm.get("/v1/customers?limit=200").json();
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    assert_eq!(ids, [mine.as_str()], "only their own book");
+    rm.get("/v1/customers?rmId=rm-b")
+        .assert_problem(403, "outside_book");
+    // A customer the manager onboards joins their book.
+    let created = rm.post_json(
+        "/v1/customers",
+        &customer_body(23),
+        &[("idempotency-key", "rm-new")],
+    );
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(created.json()["relationshipManagerId"], "rm-a");
+    let new = created.json()["id"].as_str().expect("id").to_owned();
+    assert_eq!(rm.get(&format!("/v1/customers/{new}")).status, 200);
+    // A token that also names a role reaching every customer is not confined.
+    let rm_and_teller = app.as_user("rm-a", &["relationship_manager", "teller"]);
+    assert_eq!(
+        rm_and_teller.get(&format!("/v1/customers/{theirs}")).status,
+        200
+    );
+}

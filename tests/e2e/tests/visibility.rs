@@ -2,7 +2,7 @@
 //! explanations, the 360 view, lists (which also leave a record of what they returned).
 
 use crm_e2e::TestApp;
-use crm_e2e::fixtures::{cny, create_customer};
+use crm_e2e::fixtures::{cny, create_customer, create_customer_of};
 use serde_json::{Value, json};
 
 const WITHHELD: &str = "based on a detail of the customer your role does not see";
@@ -100,7 +100,7 @@ fn a_teller_sees_no_income_or_score_through_a_loan_application() {
 fn a_customer_list_shows_no_finances_and_its_read_is_recorded_with_filter_and_count() {
     let app = TestApp::spawn();
     for n in 3..6 {
-        create_customer(&app, n);
+        create_customer_of(&app, n, "rm-9");
     }
     let rm = app.as_user("rm-9", &["relationship_manager"]);
     let page = rm.get("/v1/customers?segment=retail&q=Zhao&limit=2");

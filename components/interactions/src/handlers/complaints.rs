@@ -203,6 +203,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
         status,
         assignee,
         customer_id: customer.map(|c| c.to_string()),
+        book: ctx.book().map(str::to_owned),
         overdue,
         after,
         limit: limit.get(),

@@ -242,6 +242,8 @@ pub struct Queue {
     pub assignee: Option<String>,
     /// Only this customer's cases.
     pub customer_id: Option<String>,
+    /// Only cases of customers in this relationship manager's book.
+    pub book: Option<String>,
     /// Only cases past (true) or not past (false) their deadline at `now`.
     pub overdue: Option<bool>,
     /// Continue after this (due_at, id).
@@ -269,6 +271,11 @@ pub fn list(
     if let Some(customer) = &q.customer_id {
         sql.push_str(" AND customer_id = ?");
         params.push(Value::from(customer.clone()));
+    }
+    if let Some(manager) = &q.book {
+        sql.push_str(" AND ");
+        sql.push_str(crm_store::read::customers::IN_BOOK);
+        params.push(Value::from(manager.clone()));
     }
     match q.overdue {
         Some(true) => {

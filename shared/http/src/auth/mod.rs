@@ -45,8 +45,18 @@ impl Identity {
     }
 
     /// Whether this caller may see data of `customer_id` (staff: any; customer: own).
+    /// A relationship manager's book is checked against the store, see [`Identity::book`].
     pub fn reaches(&self, customer_id: &str) -> bool {
         !self.is_customer() || self.sub == customer_id
+    }
+
+    /// The relationship manager whose book confines this caller: `Some(sub)` when every
+    /// role the token names is `relationship_manager`. A caller who also holds a role
+    /// that reaches every customer (a teller, say) is not confined: the most open wins,
+    /// as for field visibility.
+    pub fn book(&self) -> Option<&str> {
+        (!self.roles.is_empty() && self.roles.iter().all(|r| *r == Role::RelationshipManager))
+            .then_some(self.sub.as_str())
     }
 
     /// The roles as `a,b,c` for the audit trail.
@@ -116,6 +126,27 @@ pub fn authenticate(
 ) -> Result<Identity, Refused> {
     let token = bearer(authorization).ok_or(Refused::Malformed)?;
     jwt::verify(token, keys, now_secs).map(Identity::from)
+}
+
+/// `Err(403 outside_book)` when `identity` is confined to a relationship manager's book
+/// ([`Identity::book`]) and `customer_id` is a customer of another book (or of none). A
+/// customer that does not exist is left to the handler's 404.
+pub fn check_book(
+    identity: &Identity,
+    db: &dyn crm_store::Database,
+    customer_id: &str,
+) -> Result<(), ApiError> {
+    let Some(manager) = identity.book() else {
+        return Ok(());
+    };
+    match crm_store::read::customers::relationship_manager_of(db, customer_id)? {
+        None => Ok(()),
+        Some(Some(assigned)) if assigned == manager => Ok(()),
+        Some(_) => Err(ApiError::Forbidden {
+            code: "outside_book",
+            detail: "this customer is not in your book".into(),
+        }),
+    }
 }
 
 /// The 403 for a role that may not perform an action.

@@ -15,6 +15,26 @@ pub fn customer_status(db: &dyn Database, customer_id: &str) -> Result<Option<St
         .transpose()
 }
 
+/// A list's condition for "in this relationship manager's book", for lists of other
+/// services' rows that carry a `customer_id` (bind the manager's id).
+pub const IN_BOOK: &str =
+    "customer_id IN (SELECT id FROM customers WHERE relationship_manager_id = ?)";
+
+/// The relationship manager of `customer_id`: `None` when there is no such customer,
+/// `Some(None)` when no manager is assigned.
+pub fn relationship_manager_of(
+    db: &dyn Database,
+    customer_id: &str,
+) -> Result<Option<Option<String>>, StoreError> {
+    let rows = db.execute(
+        "SELECT relationship_manager_id FROM customers WHERE id = ?",
+        &[Value::from(customer_id)],
+    )?;
+    rows.first()
+        .map(|r| Ok(r.opt_str("relationship_manager_id")?.map(str::to_owned)))
+        .transpose()
+}
+
 /// The facts about a customer that other services decide on (suitability, hard
 /// declines), as stored by the customer-profile service.
 #[derive(Debug, Clone, PartialEq, Eq)]
