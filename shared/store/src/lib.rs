@@ -23,6 +23,8 @@
 //!    and has no insert-if-absent: keep it off hot paths and never use it for
 //!    uniqueness.
 //! 5. Each service writes only its own tables; others read them through read models.
+//!    The one exception is the right to be forgotten: [`erasure`] runs every owner's
+//!    own erasure statements in the erasing request's single transaction.
 //!
 //! # Journal mode
 //!
@@ -35,6 +37,7 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod erasure;
 mod error;
 pub mod migrations;
 pub mod read;
