@@ -126,6 +126,11 @@ impl<'a> Ctx<'a> {
         self.subject.borrow_mut().take()
     }
 
+    /// The customer this request touched so far (route or handler), without taking it.
+    pub(crate) fn subject(&self) -> Option<String> {
+        self.subject.borrow().clone()
+    }
+
     pub(crate) fn reached(&self) -> bool {
         self.reached.get()
     }
