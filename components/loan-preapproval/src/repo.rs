@@ -3,7 +3,7 @@
 
 use crm_domain::id::CustomerId;
 use crm_domain::loan::{
-    ApplicationStatus, Decision, LoanApplicationId, LoanProduct, Offer, Policy, Snapshot,
+    ApplicationStatus, Decision, LoanApplicationId, LoanProduct, Offer, Policy, StoredSnapshot,
 };
 use crm_domain::time::Timestamp;
 use crm_store::{Database, Row, StoreError, Value};
@@ -92,8 +92,8 @@ pub struct Application {
     pub product: LoanProduct,
     /// The stored workflow status (see `effective_status` for what callers see).
     pub status: ApplicationStatus,
-    /// The decision's inputs.
-    pub snapshot: Snapshot,
+    /// The decision's inputs (what is left of them once the customer is erased).
+    pub snapshot: StoredSnapshot,
     /// The automated decision.
     pub decision: Decision,
     /// The standing offer: the pre-approval's, or the one made on approval.
@@ -241,7 +241,7 @@ pub fn insert_application(
     app: &Application,
     first: &Transition,
 ) -> Result<(), InsertError> {
-    let input = &app.snapshot.input;
+    let (amount, term_months) = (app.snapshot.amount(), app.snapshot.term_months());
     let result = db.execute(
         INSERT_APPLICATION,
         &[
@@ -251,9 +251,9 @@ pub fn insert_application(
             Value::from(app.status.as_str()),
             Value::from(app.decision.status.as_str()),
             Value::Integer(app.decision.policy_version),
-            Value::Integer(input.amount.minor_units),
-            Value::from(input.amount.currency.code()),
-            Value::Integer(i64::from(input.term_months)),
+            Value::Integer(amount.minor_units),
+            Value::from(amount.currency.code()),
+            Value::Integer(i64::from(term_months)),
             Value::from(to_json(&app.snapshot)?),
             Value::from(to_json(&app.decision)?),
             Value::from(app.offer.as_ref().map(to_json).transpose()?),
