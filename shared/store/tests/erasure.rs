@@ -444,3 +444,232 @@ fn secure_delete_is_on_for_the_work_and_restored_after_it() {
     assert_eq!(failed, Err(StoreError::Busy));
     assert_eq!(setting(&db), Some(2), "restored after a failure too");
 }
+
+/// What `secure_delete` costs an erasure, printed rather than asserted (timings drift
+/// on a shared machine). Run with
+/// `cargo test --release -p crm-store --test erasure -- --ignored --nocapture`.
+/// One database of 2,000 customers with 50 contacts (300-character notes), 20 ledger
+/// entries, 2 loan applications, 10 feedback rows and 10 stored answers each, plus
+/// one heavy customer with 2,000 contacts (2,000-character notes), 200 complaints,
+/// 2,000 ledger entries with reasons, 50 applications, 1,000 feedback rows and 500
+/// stored answers of 2 KiB; that customer is erased from a fresh copy of the file under
+/// each setting.
+#[test]
+#[ignore = "a measurement, not a check: run it by hand"]
+fn measure_what_secure_delete_costs_an_erasure() {
+    let dir = fresh_state_dir("store-erasure-measure");
+    let path = dir.join("seed.db");
+    let db = NativeDatabase::open(&path).expect("open");
+    migrate(&db).expect("migrates");
+    run(&db, "BEGIN");
+    let heavy = "cus_HEAVY";
+    let note = |n: usize| "x".repeat(n);
+    for c in 0..2_001 {
+        let id = if c == 2_000 {
+            heavy.to_owned()
+        } else {
+            format!("cus_{c:06}")
+        };
+        let big = c == 2_000;
+        let p = |sql: &str| sql.replace("CUS", &id);
+        run(
+            &db,
+            &p(
+                "INSERT INTO customers (id, status, segment, value_tier, kyc_status,
+                    risk_tolerance, full_name, document, version, created_at, updated_at)
+                VALUES ('CUS', 'active', 'retail', 'standard', 'verified', 'growth', 'Name',
+                    '{}', 1, 1, 1)",
+            ),
+        );
+        let contacts = if big { 2_000 } else { 50 };
+        let notes = note(if big { 2_000 } else { 300 });
+        for i in 0..contacts {
+            db.execute(
+                "INSERT INTO interactions (id, customer_id, channel, direction, type, subject,
+                    notes, agent_id, occurred_at, recorded_at, confidential)
+                 VALUES (?1 || '-' || ?2, ?1, 'phone', 'inbound', 'inquiry', 'subject', ?3,
+                    'agent', ?2, ?2, 0)",
+                &[
+                    Value::from(id.as_str()),
+                    Value::Integer(i),
+                    Value::from(notes.as_str()),
+                ],
+            )
+            .expect("contact");
+        }
+        if big {
+            for i in 0..200 {
+                db.execute(
+                    "INSERT INTO complaints (id, interaction_id, customer_id, severity, category,
+                        regulatory, status, assignee, opened_at, due_at, resolution,
+                        resolved_at, version, updated_at)
+                     VALUES ('cmp-' || ?2, ?1 || '-' || ?2, ?1, 'low', 'other', 0, 'resolved',
+                        'a', 1, 2, ?3, 2, 2, 2)",
+                    &[
+                        Value::from(id.as_str()),
+                        Value::Integer(i),
+                        Value::from(note(300)),
+                    ],
+                )
+                .expect("complaint");
+                db.execute(
+                    "INSERT INTO complaint_history VALUES ('cmp-' || ?1, 1, NULL, 'open', 'a',
+                        ?2, NULL, NULL, 1), ('cmp-' || ?1, 2, 'open', 'resolved', 'a', ?2,
+                        'a', ?2, 2)",
+                    &[Value::Integer(i), Value::from(note(300))],
+                )
+                .expect("history");
+            }
+        }
+        run(
+            &db,
+            &p("INSERT INTO loyalty_accounts VALUES ('CUS', 0, 0, 0, 0, 'silver', 1, 1, 1)"),
+        );
+        for i in 0..(if big { 2_000 } else { 20 }) {
+            db.execute(
+                "INSERT INTO loyalty_entries (id, customer_id, kind, points, balance_after,
+                    reference, reason, actor, rule_version, tier_points, tier_at,
+                    lifetime_points, created_at)
+                 VALUES (?1 || '-e' || ?2, ?1, 'adjust', 10, 10, 'ref-' || ?2, ?3, 'agent', 1,
+                    0, 1, 0, 1)",
+                &[
+                    Value::from(id.as_str()),
+                    Value::Integer(i),
+                    Value::from(note(100)),
+                ],
+            )
+            .expect("entry");
+        }
+        for i in 0..(if big { 50 } else { 2 }) {
+            db.execute(
+                "INSERT INTO loan_applications (id, customer_id, product, status,
+                    decision_status, policy_version, amount_minor, currency, term_months,
+                    snapshot, decision, version, created_at, updated_at)
+                 VALUES (?1 || '-l' || ?2, ?1, 'personal', 'declined', 'declined', 1, 100, 'CNY',
+                    36, ?3, ?4, 1, 1, 1)",
+                &[
+                    Value::from(id.as_str()),
+                    Value::Integer(i),
+                    Value::from(SNAPSHOT.replace("CUS", &id)),
+                    Value::from(decision()),
+                ],
+            )
+            .expect("application");
+            db.execute(
+                "INSERT INTO loan_transitions (application_id, to_status, note, at, recorded_at)
+                 VALUES (?1 || '-l' || ?2, 'declined', 'a note', 1, 1)",
+                &[Value::from(id.as_str()), Value::Integer(i)],
+            )
+            .expect("transition");
+        }
+        for i in 0..(if big { 1_000 } else { 10 }) {
+            db.execute(
+                "INSERT INTO recommendation_feedback VALUES (?1 || '-f' || ?2, ?1, 'CARD_GOLD',
+                    'shown', 'email', ?2, ?2)",
+                &[Value::from(id.as_str()), Value::Integer(i)],
+            )
+            .expect("feedback");
+        }
+        for i in 0..(if big { 500 } else { 10 }) {
+            db.execute(
+                "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body,
+                    created_at, customer_id)
+                 VALUES ('POST /x', ?1 || '-k' || ?2, 'sha256:0', 201, ?3, 4102444800000, ?1)",
+                &[
+                    Value::from(id.as_str()),
+                    Value::Integer(i),
+                    Value::Blob(vec![b'y'; 2_048]),
+                ],
+            )
+            .expect("answer");
+        }
+    }
+    run(&db, "COMMIT");
+    run(&db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    drop(db);
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    eprintln!("database: {} MiB", size / (1 << 20));
+
+    for (setting, pragma) in [
+        ("OFF", "PRAGMA secure_delete = OFF"),
+        ("FAST", "PRAGMA secure_delete = FAST"),
+        ("ON", "PRAGMA secure_delete = ON"),
+    ] {
+        let mut times = Vec::new();
+        let mut checkpoints = Vec::new();
+        let mut wal = 0;
+        for round in 0..5 {
+            let copy = dir.join(format!("{setting}-{round}.db"));
+            std::fs::copy(&path, &copy).expect("copy");
+            let db = NativeDatabase::open(&copy).expect("open");
+            run(&db, "SELECT count(*) FROM customers");
+            let started = std::time::Instant::now();
+            run(&db, pragma);
+            run(&db, "BEGIN IMMEDIATE");
+            mark_erased(&db, heavy);
+            erasure::erase(&db, heavy).expect("erased");
+            run(&db, "COMMIT");
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            wal = std::fs::metadata(dir.join(format!("{setting}-{round}.db-wal")))
+                .map(|m| m.len())
+                .unwrap_or(0);
+            let started = std::time::Instant::now();
+            run(&db, "PRAGMA wal_checkpoint(TRUNCATE)");
+            checkpoints.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        checkpoints.sort_by(f64::total_cmp);
+        times.sort_by(f64::total_cmp);
+        eprintln!(
+            "secure_delete={setting}: erase median {:.1} ms (min {:.1}, max {:.1}), WAL {} KiB, \
+             then wal_checkpoint(TRUNCATE) median {:.1} ms",
+            times[2],
+            times[0],
+            times[4],
+            wal / 1024,
+            checkpoints[2]
+        );
+    }
+
+    // What FAST on every connection costs ordinary work: the statement at open, and
+    // zeroing what each rewrite frees (no extra I/O by SQLite's definition of FAST).
+    for (setting, pragma) in [
+        ("OFF", "PRAGMA secure_delete = OFF"),
+        ("FAST", "PRAGMA secure_delete = FAST"),
+        ("OFF", "PRAGMA secure_delete = OFF"),
+        ("FAST", "PRAGMA secure_delete = FAST"),
+    ] {
+        let copy = dir.join(format!("work-{setting}.db"));
+        std::fs::copy(&path, &copy).expect("copy");
+        let started = std::time::Instant::now();
+        for i in 0..2_000 {
+            let db = NativeDatabase::open(&copy).expect("open");
+            run(&db, pragma);
+            db.execute(
+                "UPDATE loan_applications SET status = ?2, version = version + 1
+                 WHERE id = ?1",
+                &[
+                    Value::from(format!("cus_{:06}-l0", i % 2_000)),
+                    Value::from(if i % 2 == 0 { "withdrawn" } else { "declined" }),
+                ],
+            )
+            .expect("update");
+        }
+        let per_request = started.elapsed().as_secs_f64() * 1000.0 / 2_000.0;
+        let opened = std::time::Instant::now();
+        for _ in 0..2_000 {
+            let db = NativeDatabase::open(&copy).expect("open");
+            run(&db, pragma);
+        }
+        let open_and_pragma = opened.elapsed().as_secs_f64() * 1000.0 / 2_000.0;
+        let opened = std::time::Instant::now();
+        for _ in 0..2_000 {
+            let _db = NativeDatabase::open(&copy).expect("open");
+        }
+        let open_only = opened.elapsed().as_secs_f64() * 1000.0 / 2_000.0;
+        eprintln!(
+            "secure_delete={setting} on every connection: open + pragma + one rewrite \
+             {per_request:.3} ms; the pragma alone {:.4} ms",
+            open_and_pragma - open_only
+        );
+    }
+}

@@ -42,6 +42,13 @@ use crate::{Database, StoreError, Value};
 /// text stays absent, so every constraint and every decoder still holds.
 pub const REDACTED: &str = "[erased]";
 
+/// Run once the erasure has committed (`crm_http::Ctx::after_commit`): folds the WAL,
+/// which still holds the pages as they were before the erasure, into the database file
+/// and truncates it to zero bytes. It cannot complete while another connection reads an
+/// older snapshot (it then reports busy and does nothing harmful); the WAL is folded in
+/// and emptied again by later checkpoints, and deleted when the last connection closes.
+pub const CHECKPOINT: &str = "PRAGMA wal_checkpoint(TRUNCATE)";
+
 /// One owner's part of an erasure.
 #[derive(Debug, Clone, Copy)]
 pub struct Part {
@@ -79,10 +86,12 @@ pub fn erase(db: &dyn Database, customer_id: &str) -> Result<(), StoreError> {
 }
 
 /// Runs `work` with `PRAGMA secure_delete = ON`, then puts the connection's setting
-/// back: whatever the work frees in the database file (deleted rows, the old versions
-/// of rewritten rows, overflow pages) is overwritten with zeros instead of lingering in
-/// free space. It costs extra page writes only for what is freed, so it is kept to the
-/// erasure (see `docs/security.md`, "Erasure", for the measurement).
+/// back (`FAST`, as both adapters open every connection): whatever the work frees in
+/// the database file, the old versions of rewritten rows and whole pages (overflow
+/// pages of long texts and stored answers, emptied b-tree pages) alike, is overwritten
+/// with zeros instead of lingering in free space. `FAST` already zeroes what is freed
+/// inside a page at no extra I/O; `ON` also writes the freed pages, which costs I/O, so
+/// it is kept to the erasure (`docs/security.md`, "Erasure", has the measurement).
 pub fn with_secure_delete<T, E: From<StoreError>>(
     db: &dyn Database,
     work: impl FnOnce(&dyn Database) -> Result<T, E>,
