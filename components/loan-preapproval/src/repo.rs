@@ -3,7 +3,8 @@
 
 use crm_domain::id::CustomerId;
 use crm_domain::loan::{
-    ApplicationStatus, Decision, LoanApplicationId, LoanProduct, Offer, Policy, StoredSnapshot,
+    ApplicationStatus, Decision, ErasedSnapshot, LoanApplicationId, LoanProduct, Offer, Policy,
+    Snapshot, StoredSnapshot,
 };
 use crm_domain::time::Timestamp;
 use crm_store::{Database, Row, StoreError, Value};
@@ -195,6 +196,17 @@ pub fn insert_policy(
     }
 }
 
+/// A stored snapshot: whole (tried first, as nearly every one is), or what an erasure
+/// left of it. Two typed attempts cost less guest work than serde's untagged buffering.
+fn stored_snapshot(text: &str) -> Result<StoredSnapshot, StoreError> {
+    match serde_json::from_str::<Snapshot>(text) {
+        Ok(whole) => Ok(StoredSnapshot::Whole(whole)),
+        Err(whole) => serde_json::from_str::<ErasedSnapshot>(text)
+            .map(StoredSnapshot::Erased)
+            .map_err(|_| StoreError::Decode(format!("snapshot: {whole}"))),
+    }
+}
+
 fn application(row: Row<'_>) -> Result<Application, StoreError> {
     let offer = row
         .opt_str("offer")?
@@ -209,7 +221,7 @@ fn application(row: Row<'_>) -> Result<Application, StoreError> {
         })?,
         product: parse(row.str("product")?, "product", LoanProduct::parse)?,
         status: parse(row.str("status")?, "status", ApplicationStatus::parse)?,
-        snapshot: from_json(row.str("snapshot")?, "snapshot")?,
+        snapshot: stored_snapshot(row.str("snapshot")?)?,
         decision: from_json(row.str("decision")?, "decision")?,
         offer,
         created_by: row.opt_str("created_by")?.map(str::to_owned),

@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx<'_>, work: impl FnOnce(&dyn Database) -> ApiResult) -> ApiR
     let now = ctx.now.unix_millis();
 
     if !reserve(db, &scope, &key, &fingerprint, now)? {
-        return previous(ctx, db, &scope, &key, body);
+        return previous(ctx, db, &scope, &key, body, &fingerprint);
     }
 
     let outcome: ApiResult = in_transaction(db, |db| {
@@ -118,15 +118,22 @@ fn canonical(body: &[u8]) -> String {
 /// The stored fingerprint: the SHA-256 of the canonical body, so that a request's
 /// personal data is never kept for the sake of recognising its retry.
 pub fn fingerprint(body: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(canonical(body).as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    let mut out = String::with_capacity(7 + 2 * digest.len());
+    out.push_str("sha256:");
+    for byte in digest {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 15)]));
+    }
+    out
 }
 
-/// Whether `stored` fingerprints `body`, as now or as stored before hashing.
-fn same_request(stored: &str, body: &[u8]) -> bool {
+/// Whether `stored` fingerprints this request (`fingerprint` of `body`), as stored now
+/// or before fingerprints were hashed.
+fn same_request(stored: &str, fingerprint: &str, body: &[u8]) -> bool {
     if stored.starts_with("sha256:") {
-        stored == fingerprint(body)
+        stored == fingerprint
     } else {
         stored == canonical(body)
     }
@@ -163,7 +170,14 @@ fn reserve(
     Ok(!claimed.is_empty())
 }
 
-fn previous(ctx: &Ctx<'_>, db: &dyn Database, scope: &str, key: &str, body: &[u8]) -> ApiResult {
+fn previous(
+    ctx: &Ctx<'_>,
+    db: &dyn Database,
+    scope: &str,
+    key: &str,
+    body: &[u8],
+    fingerprint: &str,
+) -> ApiResult {
     let rows = db.execute(
         "SELECT fingerprint, status, content_type, location, etag, body
          FROM idempotency_keys WHERE scope = ? AND key = ?",
@@ -190,7 +204,7 @@ fn previous(ctx: &Ctx<'_>, db: &dyn Database, scope: &str, key: &str, body: &[u8
             .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
         return Ok(response);
     }
-    if !same_request(stored, body) {
+    if !same_request(stored, fingerprint, body) {
         return Err(ApiError::invalid(
             "Idempotency-Key",
             "was already used with a different request body",
