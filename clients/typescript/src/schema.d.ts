@@ -266,7 +266,15 @@ export interface paths {
         post?: never;
         /**
          * Erase a customer (the right to be forgotten)
-         * @description Nulls every personal field and keeps a shell so other services' records stay consistent. The customer then reads as 404 everywhere.
+         * @description In one transaction, in every service: nulls every personal field of the profile
+         *     and keeps a shell so other services' records stay consistent; redacts the free
+         *     text of contacts, complaints, surveys, loyalty reasons and loan history notes;
+         *     strips loan applications of the customer's inputs (they then read with
+         *     `redacted: true`); deletes offer feedback; and drops every stored idempotent
+         *     answer about the customer (a replay of such a key answers `409
+         *     customer_erased`). What remains, and why, is listed in docs/security.md. The
+         *     customer then reads as 404 wherever a customer is looked up. Erasing again is
+         *     harmless.
          */
         delete: operations["eraseCustomer"];
         options?: never;
@@ -819,7 +827,7 @@ export interface paths {
         put?: never;
         /**
          * Recompute the stored decision under its policy version
-         * @description Writes nothing. Reason messages are not compared, only codes and effects.
+         * @description Writes nothing. Reason messages are not compared, only codes and effects. An application whose customer was erased has no inputs left to recompute from (`409 customer_erased`).
          */
         post: operations["replayLoanDecision"];
         delete?: never;
@@ -1551,7 +1559,16 @@ export interface components {
         LoanQuote: components["schemas"]["LoanDecision"] & {
             openApplicationId: string | null;
         };
-        /** @description `status` is the workflow status now (an offer past `expiresAt` reads `expired`); list items omit `history`. `monthlyIncome`, `monthlyDebtPayments` and `creditScore` are left out for roles that may not see the customer's income or score (docs/security.md), as is the decision's `dtiBps`. */
+        /**
+         * @description `status` is the workflow status now (an offer past `expiresAt` reads `expired`);
+         *     list items omit `history`. `monthlyIncome`, `monthlyDebtPayments` and
+         *     `creditScore` are left out for roles that may not see the customer's income or
+         *     score (docs/security.md), as is the decision's `dtiBps`. Once the customer is
+         *     erased the application is `redacted`: the customer's inputs (`purpose` to
+         *     `employmentMonths`) are `null`, the decision has no `dtiBps` or `counterOffer` and
+         *     its reason messages read `[erased]` (the codes stay), history notes read
+         *     `[erased]`; ids, product, amount, term, status, outcome, terms, offer and dates stay.
+         */
         LoanApplication: {
             id: string;
             customerId: components["schemas"]["CustomerId"];
@@ -1559,12 +1576,15 @@ export interface components {
             status: components["schemas"]["LoanStatus"];
             amount: components["schemas"]["Money"];
             termMonths: number;
-            purpose: string;
-            monthlyIncome?: components["schemas"]["Money"];
-            monthlyDebtPayments?: components["schemas"]["Money"];
-            creditScore?: number;
-            employmentStatus: components["schemas"]["EmploymentStatus"];
-            employmentMonths: number;
+            /** @description `null` once the customer is erased */
+            purpose: string | null;
+            monthlyIncome?: components["schemas"]["Money"] | null;
+            monthlyDebtPayments?: components["schemas"]["Money"] | null;
+            creditScore?: number | null;
+            employmentStatus: components["schemas"]["EmploymentStatus"] | null;
+            employmentMonths: number | null;
+            /** @description `true` once the customer is erased */
+            redacted: boolean;
             decision: components["schemas"]["LoanDecision"];
             offer: components["schemas"]["LoanOffer"] | null;
             allowedTransitions: components["schemas"]["LoanStatus"][];
@@ -1829,7 +1849,9 @@ export interface components {
         };
         /**
          * @description The resource's state forbids this. Codes include `duplicate_national_id`
-         *     (`existingId`), `customer_erased`, `request_in_progress`,
+         *     (`existingId`), `customer_erased` (nothing more is recorded about an erased
+         *     customer; a replayed key whose answer was erased with its customer; a loan
+         *     decision whose inputs were erased cannot be replayed), `request_in_progress`,
          *     `transition_not_allowed` (`from`/`currentStatus`, `to`, `allowed`),
          *     `history_full`, `survey_already_recorded` (`existingId`),
          *     `insufficient_points` (`available`, `requested`), `duplicate_reference`
@@ -1972,10 +1994,13 @@ export interface components {
          *     body answers the first response again with `idempotent-replayed: true`; the same
          *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
          *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+         *     Once the customer the first request concerned is erased, its recorded answer is
+         *     gone: any replay of the key answers `409 customer_erased` (with
+         *     `idempotent-replayed: true`) and the request does not run again.
          * @example card-feed-2026-11-23-000187
          */
         IdempotencyKey: string;
-        /** @description Optional here; with a key, a retry gets the first answer back instead of a 412. */
+        /** @description Optional here; with a key, a retry gets the first answer back instead of a 412 (or `409 customer_erased` once the customer is erased). */
         IdempotencyKeyOptional: string;
         /**
          * @description The resource's current `etag` (`"<version>"`). Missing is 428; stale is 412.
@@ -2169,6 +2194,9 @@ export interface operations {
                  *     body answers the first response again with `idempotent-replayed: true`; the same
                  *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
                  *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+                 *     Once the customer the first request concerned is erased, its recorded answer is
+                 *     gone: any replay of the key answers `409 customer_erased` (with
+                 *     `idempotent-replayed: true`) and the request does not run again.
                  * @example card-feed-2026-11-23-000187
                  */
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];
@@ -2723,6 +2751,9 @@ export interface operations {
                  *     body answers the first response again with `idempotent-replayed: true`; the same
                  *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
                  *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+                 *     Once the customer the first request concerned is erased, its recorded answer is
+                 *     gone: any replay of the key answers `409 customer_erased` (with
+                 *     `idempotent-replayed: true`) and the request does not run again.
                  * @example card-feed-2026-11-23-000187
                  */
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];
@@ -2884,7 +2915,7 @@ export interface operations {
                  * @example "1"
                  */
                 "If-Match": components["parameters"]["IfMatch"];
-                /** @description Optional here; with a key, a retry gets the first answer back instead of a 412. */
+                /** @description Optional here; with a key, a retry gets the first answer back instead of a 412 (or `409 customer_erased` once the customer is erased). */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKeyOptional"];
             };
             path: {
@@ -2946,6 +2977,9 @@ export interface operations {
                  *     body answers the first response again with `idempotent-replayed: true`; the same
                  *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
                  *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+                 *     Once the customer the first request concerned is erased, its recorded answer is
+                 *     gone: any replay of the key answers `409 customer_erased` (with
+                 *     `idempotent-replayed: true`) and the request does not run again.
                  * @example card-feed-2026-11-23-000187
                  */
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];
@@ -3189,6 +3223,9 @@ export interface operations {
                  *     body answers the first response again with `idempotent-replayed: true`; the same
                  *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
                  *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+                 *     Once the customer the first request concerned is erased, its recorded answer is
+                 *     gone: any replay of the key answers `409 customer_erased` (with
+                 *     `idempotent-replayed: true`) and the request does not run again.
                  * @example card-feed-2026-11-23-000187
                  */
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];
@@ -3247,6 +3284,9 @@ export interface operations {
                  *     body answers the first response again with `idempotent-replayed: true`; the same
                  *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
                  *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+                 *     Once the customer the first request concerned is erased, its recorded answer is
+                 *     gone: any replay of the key answers `409 customer_erased` (with
+                 *     `idempotent-replayed: true`) and the request does not run again.
                  * @example card-feed-2026-11-23-000187
                  */
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];
@@ -3302,6 +3342,9 @@ export interface operations {
                  *     body answers the first response again with `idempotent-replayed: true`; the same
                  *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
                  *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+                 *     Once the customer the first request concerned is erased, its recorded answer is
+                 *     gone: any replay of the key answers `409 customer_erased` (with
+                 *     `idempotent-replayed: true`) and the request does not run again.
                  * @example card-feed-2026-11-23-000187
                  */
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];
@@ -3387,6 +3430,9 @@ export interface operations {
                  *     body answers the first response again with `idempotent-replayed: true`; the same
                  *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
                  *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+                 *     Once the customer the first request concerned is erased, its recorded answer is
+                 *     gone: any replay of the key answers `409 customer_erased` (with
+                 *     `idempotent-replayed: true`) and the request does not run again.
                  * @example card-feed-2026-11-23-000187
                  */
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];
@@ -3694,6 +3740,9 @@ export interface operations {
                  *     body answers the first response again with `idempotent-replayed: true`; the same
                  *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
                  *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+                 *     Once the customer the first request concerned is erased, its recorded answer is
+                 *     gone: any replay of the key answers `409 customer_erased` (with
+                 *     `idempotent-replayed: true`) and the request does not run again.
                  * @example card-feed-2026-11-23-000187
                  */
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];
@@ -3794,7 +3843,7 @@ export interface operations {
                  * @example "1"
                  */
                 "If-Match": components["parameters"]["IfMatch"];
-                /** @description Optional here; with a key, a retry gets the first answer back instead of a 412. */
+                /** @description Optional here; with a key, a retry gets the first answer back instead of a 412 (or `409 customer_erased` once the customer is erased). */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKeyOptional"];
             };
             path: {
@@ -3871,6 +3920,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -4189,6 +4239,9 @@ export interface operations {
                  *     body answers the first response again with `idempotent-replayed: true`; the same
                  *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
                  *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+                 *     Once the customer the first request concerned is erased, its recorded answer is
+                 *     gone: any replay of the key answers `409 customer_erased` (with
+                 *     `idempotent-replayed: true`) and the request does not run again.
                  * @example card-feed-2026-11-23-000187
                  */
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];

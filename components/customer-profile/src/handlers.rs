@@ -160,7 +160,14 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
         }
         let mut customer = Customer::create(id, draft, Vec::new(), ctx.now);
         customer.possible_duplicate_of = repo::possible_duplicates(db, &customer)?;
-        repo::insert(db, &customer).map_err(|e| write_error(ctx, e))?;
+        if let Err(e) = repo::insert(db, &customer) {
+            // The refusal concerns the holder: its audit record says so (and an erasure
+            // of the holder finds this stored answer), whatever the caller is told.
+            if let WriteError::DuplicateNationalId(existing) = &e {
+                ctx.set_customer(existing);
+            }
+            return Err(write_error(ctx, e));
+        }
         ctx.set_customer(&id.to_string());
         let body = view(ctx, &customer, 1, customer.created_at, false);
         let mut response = with_etag(json_response(StatusCode::CREATED, &body)?, 1)?;
@@ -231,13 +238,24 @@ pub fn patch(ctx: &Ctx<'_>) -> ApiResult {
     )
 }
 
-/// `DELETE /v1/customers/{id}`: the right to be forgotten. Personal fields are erased
-/// and an anonymised shell stays so ledgers and histories keep their integrity.
+/// `DELETE /v1/customers/{id}`: the right to be forgotten, in every service at once.
+/// The customer's record becomes an anonymised shell (so ledgers and histories keep
+/// their integrity), then every owner's erasure part runs (`crm_store::erasure`): all
+/// of it inside this request's one transaction, with `secure_delete` on so that what
+/// is erased is overwritten in the file, not left in its free space, and the WAL is
+/// checkpointed and truncated once the transaction has committed.
 pub fn erase(ctx: &Ctx<'_>) -> ApiResult {
     let id = path_id(ctx)?;
-    if !repo::erase(ctx.db()?, &id, ctx.now)? {
-        return Err(not_found());
-    }
+    crm_store::erasure::with_secure_delete(ctx.db()?, |db| {
+        if !repo::erase(db, &id, ctx.now)? {
+            return Err(not_found());
+        }
+        crm_store::erasure::erase(db, &id.to_string())?;
+        Ok(())
+    })?;
+    // The WAL still holds the pages as they were: fold it in and empty it once committed.
+    ctx.after_commit(crm_store::erasure::CHECKPOINT);
+    ctx.note("erased in every service");
     let mut response = http::Response::new(Vec::new());
     *response.status_mut() = StatusCode::NO_CONTENT;
     Ok(response)

@@ -34,8 +34,12 @@ const INSERT_TAG: &str = "INSERT INTO customer_tags (customer_id, family, name) 
 
 // Personal columns are nulled and the document replaced by a shell that keeps only
 // what ledgers and histories need to stay consistent: the id and the fact of erasure.
+// The classification columns (NOT NULL) say `erased` too: the value tier is derived
+// from income and assets, the segment and risk tolerance describe the person. The KYC
+// status stays, as the customer standing a loan decision names.
 const ERASE: &str = "UPDATE customers SET
-        status = 'erased', relationship_manager_id = NULL, full_name = NULL, name_key = NULL,
+        status = 'erased', segment = 'erased', value_tier = 'erased', risk_tolerance = 'erased',
+        relationship_manager_id = NULL, full_name = NULL, name_key = NULL,
         date_of_birth = NULL, national_id_country = NULL, national_id = NULL, email = NULL,
         phone = NULL, duplicate_key = NULL,
         document = json_object('id', id, 'status', 'erased', 'erasedAt', ?),
@@ -190,8 +194,10 @@ pub fn update(db: &dyn Database, c: &Customer, expected_version: i64) -> Result<
     Ok(version)
 }
 
-/// Erases a customer's personal data, keeping an anonymised shell; false when unknown.
-/// Erasing twice is harmless, so a retried DELETE finishes the job.
+/// Erases the customer's own record, keeping an anonymised shell marked `erased`; false
+/// when unknown. The first step of an erasure: the other owners' parts
+/// (`crm_store::erasure`, which also deletes the tags) run after it, in the same
+/// transaction. Erasing twice is harmless, so a retried DELETE finishes the job.
 pub fn erase(db: &dyn Database, id: &CustomerId, now: Timestamp) -> Result<bool, StoreError> {
     let rows = db.execute(
         ERASE,
@@ -201,11 +207,7 @@ pub fn erase(db: &dyn Database, id: &CustomerId, now: Timestamp) -> Result<bool,
             Value::from(id.to_string()),
         ],
     )?;
-    if rows.is_empty() {
-        return Ok(false);
-    }
-    db.execute(DELETE_TAGS, &[Value::from(id.to_string())])?;
-    Ok(true)
+    Ok(!rows.is_empty())
 }
 
 /// When the customer was last active: the latest of its creation and what the other

@@ -270,7 +270,7 @@ pub fn replay(ctx: &Ctx<'_>) -> ApiResult {
     let db = ctx.db()?;
     let app = repo::get(db, &id)?.ok_or_else(not_found)?;
     ctx.reach(&app.customer_id.to_string())?;
-    let (recomputed, differences) = service::replay(db, &app)?;
+    let (snapshot, recomputed, differences) = service::replay(db, &app)?;
     ctx.note(format!(
         "loan replay {id} matches={}",
         differences.is_empty()
@@ -282,9 +282,9 @@ pub fn replay(ctx: &Ctx<'_>) -> ApiResult {
             "policyVersion": app.decision.policy_version,
             "matches": differences.is_empty(),
             "differences": differences,
-            "stored": decision_view(&app.decision, &app.snapshot.customer),
-            "recomputed": decision_view(&recomputed, &app.snapshot.customer),
-            "snapshot": app.snapshot,
+            "stored": decision_view(&app.decision, &snapshot.customer),
+            "recomputed": decision_view(&recomputed, &snapshot.customer),
+            "snapshot": snapshot,
         }),
     )
 }

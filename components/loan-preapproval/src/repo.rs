@@ -3,7 +3,8 @@
 
 use crm_domain::id::CustomerId;
 use crm_domain::loan::{
-    ApplicationStatus, Decision, LoanApplicationId, LoanProduct, Offer, Policy, Snapshot,
+    ApplicationStatus, Decision, ErasedSnapshot, LoanApplicationId, LoanProduct, Offer, Policy,
+    Snapshot, StoredSnapshot,
 };
 use crm_domain::time::Timestamp;
 use crm_store::{Database, Row, StoreError, Value};
@@ -92,8 +93,8 @@ pub struct Application {
     pub product: LoanProduct,
     /// The stored workflow status (see `effective_status` for what callers see).
     pub status: ApplicationStatus,
-    /// The decision's inputs.
-    pub snapshot: Snapshot,
+    /// The decision's inputs (what is left of them once the customer is erased).
+    pub snapshot: StoredSnapshot,
     /// The automated decision.
     pub decision: Decision,
     /// The standing offer: the pre-approval's, or the one made on approval.
@@ -197,6 +198,17 @@ pub fn insert_policy(
     }
 }
 
+/// A stored snapshot: whole (tried first, as nearly every one is), or what an erasure
+/// left of it. Two typed attempts cost less guest work than serde's untagged buffering.
+fn stored_snapshot(text: &str) -> Result<StoredSnapshot, StoreError> {
+    match serde_json::from_str::<Snapshot>(text) {
+        Ok(whole) => Ok(StoredSnapshot::Whole(whole)),
+        Err(whole) => serde_json::from_str::<ErasedSnapshot>(text)
+            .map(StoredSnapshot::Erased)
+            .map_err(|_| StoreError::Decode(format!("snapshot: {whole}"))),
+    }
+}
+
 fn application(row: Row<'_>) -> Result<Application, StoreError> {
     let offer = row
         .opt_str("offer")?
@@ -211,7 +223,7 @@ fn application(row: Row<'_>) -> Result<Application, StoreError> {
         })?,
         product: parse(row.str("product")?, "product", LoanProduct::parse)?,
         status: parse(row.str("status")?, "status", ApplicationStatus::parse)?,
-        snapshot: from_json(row.str("snapshot")?, "snapshot")?,
+        snapshot: stored_snapshot(row.str("snapshot")?)?,
         decision: from_json(row.str("decision")?, "decision")?,
         offer,
         created_by: row.opt_str("created_by")?.map(str::to_owned),
@@ -243,7 +255,7 @@ pub fn insert_application(
     app: &Application,
     first: &Transition,
 ) -> Result<(), InsertError> {
-    let input = &app.snapshot.input;
+    let (amount, term_months) = (app.snapshot.amount(), app.snapshot.term_months());
     let result = db.execute(
         INSERT_APPLICATION,
         &[
@@ -253,9 +265,9 @@ pub fn insert_application(
             Value::from(app.status.as_str()),
             Value::from(app.decision.status.as_str()),
             Value::Integer(app.decision.policy_version),
-            Value::Integer(input.amount.minor_units),
-            Value::from(input.amount.currency.code()),
-            Value::Integer(i64::from(input.term_months)),
+            Value::Integer(amount.minor_units),
+            Value::from(amount.currency.code()),
+            Value::Integer(i64::from(term_months)),
             Value::from(to_json(&app.snapshot)?),
             Value::from(to_json(&app.decision)?),
             Value::from(app.offer.as_ref().map(to_json).transpose()?),

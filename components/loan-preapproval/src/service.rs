@@ -6,8 +6,8 @@ use crm_domain::customer::{CustomerStatus, KycStatus};
 use crm_domain::id::CustomerId;
 use crm_domain::loan::{
     ApplicationInput, ApplicationStatus, CustomerFacts, Decision, Invalid, LoanApplicationId,
-    Offer, Refusal, Snapshot, TransitionCommand, allowed_now, check_currency, check_transition,
-    decide, offer_expiry,
+    Offer, Refusal, Snapshot, StoredSnapshot, TransitionCommand, allowed_now, check_currency,
+    check_transition, decide, offer_expiry,
 };
 use crm_domain::time::Timestamp;
 use crm_http::{ApiError, FieldError};
@@ -144,7 +144,7 @@ pub fn create(
         customer_id,
         product,
         status,
-        snapshot,
+        snapshot: StoredSnapshot::Whole(snapshot),
         offer: decision.offer,
         decision,
         created_by: created_by.clone(),
@@ -293,17 +293,24 @@ fn approval_offer(db: &dyn Database, app: &Application, now: Timestamp) -> Resul
 }
 
 /// The application's decision recomputed from its snapshot under the policy version it
-/// names, and the parts that differ.
-pub fn replay(
+/// names, and the parts that differ; `409 customer_erased` once the customer's erasure
+/// took the inputs away.
+pub fn replay<'a>(
     db: &dyn Database,
-    app: &Application,
-) -> Result<(Decision, Vec<&'static str>), ApiError> {
+    app: &'a Application,
+) -> Result<(&'a Snapshot, Decision, Vec<&'static str>), ApiError> {
+    let snapshot = app.snapshot.whole().ok_or_else(|| {
+        ApiError::conflict(
+            "customer_erased",
+            "the customer was erased and with them the inputs of this decision; it can no longer be replayed",
+        )
+    })?;
     let version = app.decision.policy_version;
     let policy = repo::policy_version(db, version)?
         .ok_or_else(|| ApiError::Internal(format!("policy version {version} is missing")))?;
-    let recomputed = decide(&policy.policy, version, &app.snapshot);
+    let recomputed = decide(&policy.policy, version, snapshot);
     let differences = crm_domain::loan::differences(&app.decision, &recomputed);
-    Ok((recomputed, differences))
+    Ok((snapshot, recomputed, differences))
 }
 
 /// What `from` may move to now, for the application view.

@@ -38,22 +38,24 @@ pub fn application_view(
     history: Option<&[Transition]>,
     now: Timestamp,
 ) -> Value {
-    let input = &app.snapshot.input;
+    // `None` once the customer is erased: their inputs are gone, and `redacted` says so.
+    let input = app.snapshot.whole().map(|s| &s.input);
     let status = effective_status(app.status, app.offer.map(|o| o.expires_at), now);
     let mut value = json!({
         "id": app.id,
         "customerId": app.customer_id,
         "product": app.product,
         "status": status,
-        "amount": input.amount,
-        "termMonths": input.term_months,
-        "purpose": input.purpose,
-        "monthlyIncome": input.monthly_income,
-        "monthlyDebtPayments": input.monthly_debt_payments,
-        "creditScore": input.credit_score,
-        "employmentStatus": input.employment_status,
-        "employmentMonths": input.employment_months,
-        "decision": decision_view(&app.decision, &app.snapshot.customer),
+        "amount": app.snapshot.amount(),
+        "termMonths": app.snapshot.term_months(),
+        "purpose": input.map(|i| &i.purpose),
+        "monthlyIncome": input.map(|i| i.monthly_income),
+        "monthlyDebtPayments": input.map(|i| i.monthly_debt_payments),
+        "creditScore": input.map(|i| i.credit_score),
+        "employmentStatus": input.map(|i| i.employment_status),
+        "employmentMonths": input.map(|i| i.employment_months),
+        "redacted": input.is_none(),
+        "decision": decision_view(&app.decision, app.snapshot.customer()),
         "offer": app.offer,
         "allowedTransitions": next_states(app, now),
         "createdBy": app.created_by,

@@ -28,6 +28,7 @@ pub struct Ctx<'a> {
     subject: RefCell<Option<String>>,
     audit_detail: RefCell<Option<String>>,
     reached: Cell<bool>,
+    after_commit: RefCell<Vec<&'static str>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -57,6 +58,7 @@ impl<'a> Ctx<'a> {
             subject: RefCell::new(subject),
             audit_detail: RefCell::new(None),
             reached: Cell::new(false),
+            after_commit: RefCell::new(Vec::new()),
         }
     }
 
@@ -160,6 +162,11 @@ impl<'a> Ctx<'a> {
         self.subject.borrow_mut().take()
     }
 
+    /// The customer this request touched so far (route or handler), without taking it.
+    pub(crate) fn subject(&self) -> Option<String> {
+        self.subject.borrow().clone()
+    }
+
     pub(crate) fn reached(&self) -> bool {
         self.reached.get()
     }
@@ -252,6 +259,18 @@ impl<'a> Ctx<'a> {
 
     pub(crate) fn take_note(&self) -> Option<String> {
         self.log_note.borrow_mut().take()
+    }
+
+    /// A statement to run on the request's connection once a write's transaction has
+    /// committed, for what cannot run inside one (a WAL checkpoint). Best effort: its
+    /// failure is logged and changes neither the answer nor what was committed. Only
+    /// writes (routes whose action is audited as a write) run it.
+    pub fn after_commit(&self, statement: &'static str) {
+        self.after_commit.borrow_mut().push(statement);
+    }
+
+    pub(crate) fn take_after_commit(&self) -> Vec<&'static str> {
+        std::mem::take(&mut *self.after_commit.borrow_mut())
     }
 }
 

@@ -10,10 +10,17 @@
 //! its recorded response; a reservation whose request died is reclaimed after
 //! [`IN_FLIGHT_TIMEOUT_MS`]. Keys are kept [`RETENTION_MS`] (48 h, over the 24 h the
 //! draft asks for); after that a replay is a new request.
+//!
+//! Personal data and the right to be forgotten: the request body is never stored, only
+//! its SHA-256 ([`fingerprint`]); the recorded answer is, with the customer it concerns
+//! (the request's audit subject). Erasing that customer (`crm_store::erasure`) drops the
+//! answer and marks the key [`ERASED`]: a replay then answers `409 customer_erased`
+//! (with `idempotent-replayed: true`) and never runs the request again.
 
 use crate::{ApiError, ApiResult, Ctx, Response};
 use crm_store::{Database, StoreError, Value, in_transaction};
 use http::{HeaderValue, StatusCode, header};
+use sha2::{Digest, Sha256};
 
 /// The request header carrying the key.
 pub const HEADER: &str = "idempotency-key";
@@ -25,6 +32,9 @@ pub const MAX_KEY_LEN: usize = 255;
 pub const RETENTION_MS: i64 = 48 * 3600 * 1000;
 /// After this long an unfinished reservation is presumed dead and may be reclaimed.
 pub const IN_FLIGHT_TIMEOUT_MS: i64 = 60 * 1000;
+/// The fingerprint of a key whose answer was erased with its customer (a real one is
+/// `sha256:…`, or `json:…` / `raw:…` when recorded before fingerprints were hashed).
+pub const ERASED: &str = "erased";
 
 /// Runs `work` at most once per `Idempotency-Key` for this caller, method and resource.
 ///
@@ -35,23 +45,25 @@ pub const IN_FLIGHT_TIMEOUT_MS: i64 = 60 * 1000;
 pub fn run(ctx: &Ctx<'_>, work: impl FnOnce(&dyn Database) -> ApiResult) -> ApiResult {
     let key = key(ctx)?;
     let scope = scope(ctx);
-    let fingerprint = fingerprint(ctx.request.body());
+    let body = ctx.request.body();
+    let fingerprint = fingerprint(body);
     let db = ctx.db()?;
     let now = ctx.now.unix_millis();
 
     if !reserve(db, &scope, &key, &fingerprint, now)? {
-        return previous(db, &scope, &key, &fingerprint);
+        return previous(ctx, db, &scope, &key, body, &fingerprint);
     }
 
     let outcome: ApiResult = in_transaction(db, |db| {
         let response = work(db)?;
-        record(db, &scope, &key, &response)?;
+        record(db, &scope, &key, &response, ctx.subject())?;
         Ok(response)
     });
     match outcome {
         Ok(response) => Ok(response),
         Err(e) if e.status().is_client_error() => {
-            record(db, &scope, &key, &e.to_response(&ctx.request_id))?;
+            let response = e.to_response(&ctx.request_id);
+            record(db, &scope, &key, &response, ctx.subject())?;
             Err(e)
         }
         Err(e) => {
@@ -102,8 +114,9 @@ fn key(ctx: &Ctx<'_>) -> Result<String, ApiError> {
 }
 
 /// What makes two requests "the same": the JSON value of the body (so key order and
-/// whitespace do not matter), or the raw bytes when the body is not JSON.
-fn fingerprint(body: &[u8]) -> String {
+/// whitespace do not matter), or the raw bytes when the body is not JSON. This is what
+/// earlier versions stored as the fingerprint itself.
+fn canonical(body: &[u8]) -> String {
     match serde_json::from_slice::<serde_json::Value>(body) {
         // serde_json's map is ordered by key, so this serialisation is canonical.
         Ok(value) => format!("json:{value}"),
@@ -111,6 +124,30 @@ fn fingerprint(body: &[u8]) -> String {
             "raw:{}",
             body.iter().map(|b| format!("{b:02x}")).collect::<String>()
         ),
+    }
+}
+
+/// The stored fingerprint: the SHA-256 of the canonical body, so that a request's
+/// personal data is never kept for the sake of recognising its retry.
+pub fn fingerprint(body: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(canonical(body).as_bytes());
+    let mut out = String::with_capacity(7 + 2 * digest.len());
+    out.push_str("sha256:");
+    for byte in digest {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 15)]));
+    }
+    out
+}
+
+/// Whether `stored` fingerprints this request (`fingerprint` of `body`), as stored now
+/// or before fingerprints were hashed.
+fn same_request(stored: &str, fingerprint: &str, body: &[u8]) -> bool {
+    if stored.starts_with("sha256:") {
+        stored == fingerprint
+    } else {
+        stored == canonical(body)
     }
 }
 
@@ -145,7 +182,14 @@ fn reserve(
     Ok(!claimed.is_empty())
 }
 
-fn previous(db: &dyn Database, scope: &str, key: &str, fingerprint: &str) -> ApiResult {
+fn previous(
+    ctx: &Ctx<'_>,
+    db: &dyn Database,
+    scope: &str,
+    key: &str,
+    body: &[u8],
+    fingerprint: &str,
+) -> ApiResult {
     let rows = db.execute(
         "SELECT fingerprint, status, content_type, location, etag, body
          FROM idempotency_keys WHERE scope = ? AND key = ?",
@@ -159,7 +203,20 @@ fn previous(db: &dyn Database, scope: &str, key: &str, fingerprint: &str) -> Api
             "retry the request",
         ));
     };
-    if row.str("fingerprint")? != fingerprint {
+    let stored = row.str("fingerprint")?;
+    if stored == ERASED {
+        // Whatever the body: the answer is gone, and so is the customer it was about.
+        let mut response = ApiError::conflict(
+            "customer_erased",
+            "the customer this request concerned was erased; its recorded answer is gone",
+        )
+        .to_response(&ctx.request_id);
+        response
+            .headers_mut()
+            .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+        return Ok(response);
+    }
+    if !same_request(stored, fingerprint, body) {
         return Err(ApiError::invalid(
             "Idempotency-Key",
             "was already used with a different request body",
@@ -191,11 +248,13 @@ fn previous(db: &dyn Database, scope: &str, key: &str, fingerprint: &str) -> Api
     Ok(response)
 }
 
+/// Records `response` as the answer to the key, with the customer it concerns.
 fn record(
     db: &dyn Database,
     scope: &str,
     key: &str,
     response: &Response,
+    customer_id: Option<String>,
 ) -> Result<(), StoreError> {
     let header_text = |name: header::HeaderName| -> Value {
         response
@@ -206,7 +265,8 @@ fn record(
             .into()
     };
     db.execute(
-        "UPDATE idempotency_keys SET status = ?, content_type = ?, location = ?, etag = ?, body = ?
+        "UPDATE idempotency_keys SET status = ?, content_type = ?, location = ?, etag = ?, body = ?,
+            customer_id = ?
          WHERE scope = ? AND key = ?",
         &[
             Value::Integer(i64::from(response.status().as_u16())),
@@ -214,6 +274,7 @@ fn record(
             header_text(header::LOCATION),
             header_text(header::ETAG),
             Value::Blob(response.body().clone()),
+            Value::from(customer_id),
             Value::from(scope),
             Value::from(key),
         ],

@@ -362,7 +362,14 @@ fn run_write(
         Ok(response)
     });
     match committed {
-        Ok(response) => response,
+        Ok(response) => {
+            for statement in ctx.take_after_commit() {
+                if let Err(e) = db.execute(statement, &[]) {
+                    out.note = Some(format!("after commit, {statement}: {e}"));
+                }
+            }
+            response
+        }
         Err(rollback) => {
             let response = match rollback {
                 Rollback::Handler(e) => answer(Err(e), request_id, out),

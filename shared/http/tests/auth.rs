@@ -283,6 +283,15 @@ fn forgetful(_: &Ctx<'_>) -> ApiResult {
     json_response(StatusCode::OK, &json!({"secret": true}))
 }
 
+fn with_after_commit(ctx: &Ctx<'_>) -> ApiResult {
+    // Committed with the request; then a broken statement and a working one, after it.
+    ctx.db()?
+        .execute("INSERT INTO written (what) VALUES ('the write')", &[])?;
+    ctx.after_commit("THIS IS NOT SQL");
+    ctx.after_commit("INSERT INTO written (what) VALUES ('after the commit')");
+    json_response(StatusCode::OK, &json!({}))
+}
+
 const SERVICE: Service = Service {
     name: "test",
     version: "0",
@@ -296,8 +305,21 @@ const SERVICE: Service = Service {
         Route::get("/things/:id", forgetful)
             .requires(Action::LoanRead)
             .customer_of_resource(),
+        Route::post("/written", with_after_commit).requires(Action::CatalogueWrite),
     ],
 };
+
+#[test]
+fn statements_asked_for_after_the_commit_run_after_it_and_cannot_spoil_the_answer() {
+    let app = TestService::new(&SERVICE, "serve-after-commit");
+    app.sql_column("CREATE TABLE written (what TEXT NOT NULL)");
+    let r = app.request("POST", "/written", Some("{}"), &[]);
+    assert_eq!(r.status(), 200, "{}", json(&r));
+    assert_eq!(
+        app.sql_column("SELECT what FROM written ORDER BY rowid"),
+        ["the write", "after the commit"]
+    );
+}
 
 #[test]
 fn the_check_happens_before_the_handler_and_an_undeclared_route_is_refused_to_everyone() {

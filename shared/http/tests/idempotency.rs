@@ -17,6 +17,9 @@ fn create_thing(ctx: &Ctx<'_>) -> ApiResult {
         if body["name"] == "crash" {
             return Err(ApiError::Internal("simulated failure".into()));
         }
+        if let Some(customer) = body["customerId"].as_str() {
+            ctx.set_customer(customer);
+        }
         db.execute(
             "CREATE TABLE IF NOT EXISTS things (id INTEGER PRIMARY KEY, name TEXT)",
             &[],
@@ -177,4 +180,95 @@ fn twenty_concurrent_requests_with_one_key_create_exactly_one_record() {
         "every 201 names the same record: {ids:?}"
     );
     assert_eq!(things(&dir), 1);
+}
+
+fn stored(dir: &Path, key: &str) -> (String, Option<String>, i64) {
+    let stores = stores_in(dir);
+    let db = stores.database().expect("db");
+    let rows = db
+        .execute(
+            "SELECT fingerprint, customer_id, status FROM idempotency_keys WHERE key = ?",
+            &[Value::from(key)],
+        )
+        .expect("select");
+    let row = rows.first().expect("a row");
+    (
+        row.str("fingerprint").expect("fingerprint").to_owned(),
+        row.opt_str("customer_id")
+            .expect("customer")
+            .map(str::to_owned),
+        row.i64("status").expect("status"),
+    )
+}
+
+#[test]
+fn the_request_body_is_stored_only_as_a_hash_with_the_customer_it_concerns() {
+    let dir = fresh_state_dir("idem-hashed");
+    let body = r#"{"name":"a","customerId":"cus_1","secret":"Quillfeather"}"#;
+    assert_eq!(post(&dir, Some("k1"), body).status(), StatusCode::CREATED);
+    let (fingerprint, customer, _) = stored(&dir, "k1");
+    assert_eq!(fingerprint, idempotency::fingerprint(body.as_bytes()));
+    assert!(fingerprint.starts_with("sha256:"), "{fingerprint}");
+    assert!(!fingerprint.contains("Quillfeather"));
+    assert_eq!(customer.as_deref(), Some("cus_1"));
+    assert_eq!(
+        post(&dir, Some("k2"), r#"{"name":"b"}"#).status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(stored(&dir, "k2").1, None, "no customer, none recorded");
+}
+
+#[test]
+fn once_its_customer_is_erased_a_key_answers_409_customer_erased_and_never_runs_again() {
+    let dir = fresh_state_dir("idem-erased");
+    let body = r#"{"name":"a","customerId":"cus_1"}"#;
+    assert_eq!(post(&dir, Some("k1"), body).status(), StatusCode::CREATED);
+    // The shared owner's part of an erasure, as customer-profile runs it.
+    let shared = crm_store::erasure::ALL
+        .iter()
+        .find(|part| part.owner == "shared")
+        .expect("the shared part");
+    let stores = stores_in(&dir);
+    let db = stores.database().expect("db");
+    for statement in shared.statements {
+        db.execute(statement, &[Value::from("cus_1")])
+            .expect("erased");
+    }
+    assert_eq!(
+        stored(&dir, "k1"),
+        (idempotency::ERASED.into(), Some("cus_1".into()), 409)
+    );
+
+    for replay_body in [body, r#"{"name":"another body"}"#] {
+        let replay = post(&dir, Some("k1"), replay_body);
+        assert_eq!(replay.status(), StatusCode::CONFLICT);
+        assert_eq!(json_body(&replay)["code"], "customer_erased");
+        assert_eq!(replay.headers()[idempotency::REPLAYED_HEADER], "true");
+        assert!(replay.headers().get("location").is_none());
+    }
+    assert_eq!(things(&dir), 1, "the request did not run again");
+}
+
+#[test]
+fn a_fingerprint_stored_before_hashing_still_recognises_its_retry() {
+    let dir = fresh_state_dir("idem-legacy");
+    assert_eq!(
+        post(&dir, Some("warm-up"), r#"{"name":"x"}"#).status(),
+        StatusCode::CREATED
+    );
+    let stores = stores_in(&dir);
+    let db = stores.database().expect("db");
+    db.execute(
+        "INSERT INTO idempotency_keys (scope, key, fingerprint, status, content_type, body,
+            created_at)
+         VALUES ('anonymous POST /things', 'old', 'json:{\"name\":\"a\"}', 201, 'application/json',
+                 CAST('{\"id\":7}' AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER))",
+        &[],
+    )
+    .expect("a row recorded before hashing");
+    let replay = post(&dir, Some("old"), r#"{ "name": "a" }"#);
+    assert_eq!(replay.status(), StatusCode::CREATED);
+    assert_eq!(json_body(&replay), json!({"id": 7}));
+    let other = post(&dir, Some("old"), r#"{"name":"b"}"#);
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -23,6 +23,8 @@
 //!    and has no insert-if-absent: keep it off hot paths and never use it for
 //!    uniqueness.
 //! 5. Each service writes only its own tables; others read them through read models.
+//!    The one exception is the right to be forgotten: [`erasure`] runs every owner's
+//!    own erasure statements in the erasing request's single transaction.
 //!
 //! # Journal mode
 //!
@@ -32,9 +34,18 @@
 //! proceed while one writer commits. `synchronous` stays FULL (it is per connection and
 //! we do not pay a statement per request to lower it): a committed ledger entry
 //! survives a power cut. Remote libSQL ignores the pragma, which is harmless.
+//!
+//! # Deleted content
+//!
+//! Both adapters open every connection with [`SECURE_DELETE_FAST`]: what a delete or a
+//! rewrite frees inside a page is overwritten with zeros, so the old version of a
+//! changed row does not linger in the file's free space (it costs CPU, no extra I/O,
+//! and one statement per connection: a few microseconds natively, below the noise of a
+//! sequential run on Spin). The erasure turns it fully on ([`erasure`]).
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod erasure;
 mod error;
 pub mod migrations;
 pub mod read;
@@ -55,6 +66,11 @@ pub use stores::Stores;
 pub use variables::{MapVariables, Variables};
 
 use std::cell::Cell;
+
+/// Run on every connection as it opens: SQLite zeroes what a delete or rewrite frees
+/// inside a b-tree page (not whole pages put on the free list: see
+/// [`erasure::with_secure_delete`]).
+pub const SECURE_DELETE_FAST: &str = "PRAGMA secure_delete = FAST";
 
 /// A connection to the app's SQL database (`default`).
 pub trait Database {

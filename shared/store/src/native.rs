@@ -1,5 +1,6 @@
 //! The rusqlite adapter, for native tests: the same SQL text as the Spin adapter runs,
-//! opened the way Spin opens it (rusqlite defaults, no pragmas of our own).
+//! opened the way Spin opens it (rusqlite defaults) plus the one pragma the Spin
+//! adapter also sets on every connection, `secure_delete = FAST`.
 
 use crate::{Database, KeyValue, Rows, StoreError, Stores, Value};
 use rusqlite::types::ValueRef;
@@ -15,12 +16,13 @@ pub struct NativeDatabase {
 impl NativeDatabase {
     /// Opens (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        rusqlite::Connection::open(path)
-            .map(|conn| NativeDatabase {
-                conn,
-                open_transactions: Cell::new(0),
-            })
-            .map_err(to_store_error)
+        let conn = rusqlite::Connection::open(path).map_err(to_store_error)?;
+        let db = NativeDatabase {
+            conn,
+            open_transactions: Cell::new(0),
+        };
+        db.execute(crate::SECURE_DELETE_FAST, &[])?;
+        Ok(db)
     }
 }
 

@@ -39,6 +39,9 @@ impl SpinDatabase {
             open_transactions: Cell::new(0),
         };
         db.execute("PRAGMA busy_timeout = 0", &[])?;
+        // A backend that refuses it (remote libSQL) keeps its own handling of deleted
+        // content: not a reason to refuse every request.
+        let _ = db.execute(crate::SECURE_DELETE_FAST, &[]);
         Ok(db)
     }
 

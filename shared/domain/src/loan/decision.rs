@@ -11,8 +11,9 @@ use super::policy::Policy;
 use super::rules::{Pricer, evaluate};
 use super::{
     ApplicationInput, CustomerStatus, DAY_MS, DecisionStatus, Effect, Invalid, KycStatus,
-    ReasonCode,
+    LoanProduct, ReasonCode,
 };
+use crate::id::CustomerId;
 use crate::money::Money;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,80 @@ pub struct Snapshot {
     pub customer: CustomerFacts,
     /// When the decision was made (offers expire relative to it).
     pub decided_at: Timestamp,
+}
+
+/// What an erasure leaves of a snapshot (`crm_store::erasure`, owner loans): the
+/// application's identity and terms asked for, the customer's standing and the time,
+/// without the customer's inputs (purpose, income, debts, score, employment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ErasedSnapshot {
+    /// What is left of the application.
+    pub input: ErasedInput,
+    /// The customer's standing.
+    pub customer: CustomerFacts,
+    /// When the decision was made.
+    pub decided_at: Timestamp,
+    /// Always `true`: the mark the erasure leaves.
+    pub erased: bool,
+}
+
+/// What an erasure leaves of an application's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ErasedInput {
+    /// The applicant.
+    pub customer_id: CustomerId,
+    /// The product applied for.
+    pub product: LoanProduct,
+    /// The amount asked for.
+    pub amount: Money,
+    /// The term asked for.
+    pub term_months: u32,
+}
+
+/// A snapshot as stored: whole, or what an erasure left of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StoredSnapshot {
+    /// Everything the decision saw; it can be replayed.
+    Whole(Snapshot),
+    /// The customer was erased: the inputs are gone and the decision cannot be replayed.
+    Erased(ErasedSnapshot),
+}
+
+impl StoredSnapshot {
+    /// The customer's standing as the decision saw it.
+    pub fn customer(&self) -> &CustomerFacts {
+        match self {
+            StoredSnapshot::Whole(s) => &s.customer,
+            StoredSnapshot::Erased(s) => &s.customer,
+        }
+    }
+
+    /// The whole snapshot, unless the customer was erased.
+    pub fn whole(&self) -> Option<&Snapshot> {
+        match self {
+            StoredSnapshot::Whole(s) => Some(s),
+            StoredSnapshot::Erased(_) => None,
+        }
+    }
+
+    /// The amount asked for.
+    pub fn amount(&self) -> Money {
+        match self {
+            StoredSnapshot::Whole(s) => s.input.amount,
+            StoredSnapshot::Erased(s) => s.input.amount,
+        }
+    }
+
+    /// The term asked for.
+    pub fn term_months(&self) -> u32 {
+        match self {
+            StoredSnapshot::Whole(s) => s.input.term_months,
+            StoredSnapshot::Erased(s) => s.input.term_months,
+        }
+    }
 }
 
 /// A rule that fired.

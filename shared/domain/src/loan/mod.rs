@@ -22,8 +22,8 @@ pub use amortization::{
     monthly_payment,
 };
 pub use decision::{
-    CounterOffer, CustomerFacts, Decision, Offer, Reason, Snapshot, Terms, check_currency, decide,
-    differences, offer_expiry,
+    CounterOffer, CustomerFacts, Decision, ErasedInput, ErasedSnapshot, Offer, Reason, Snapshot,
+    StoredSnapshot, Terms, check_currency, decide, differences, offer_expiry,
 };
 pub use input::{
     ApplicationInput, ApplicationRequest, MAX_EMPLOYMENT_MONTHS, MAX_NOTE_CHARS, MAX_PURPOSE_CHARS,

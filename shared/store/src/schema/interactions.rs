@@ -10,11 +10,17 @@
 //!
 //! The CHECK constraints repeat the domain's closed sets and limits so that a bug in a
 //! handler cannot store a value the API could never have accepted.
+//!
+//! Version 2 narrows the append-only triggers by one exception, the erasure's redaction
+//! (`crate::erasure::interactions`): once the customer is erased, their free text may be
+//! replaced by [`crate::erasure::REDACTED`], and nothing else about the row may change.
 
 use crate::Migration;
 
 /// Migrations owned by interactions, numbered from 1.
-pub const MIGRATIONS: &[Migration] = &[Migration {
+pub const MIGRATIONS: &[Migration] = &[INTERACTIONS_COMPLAINTS_SURVEYS, APPEND_ONLY_EXCEPT_ERASURE];
+
+const INTERACTIONS_COMPLAINTS_SURVEYS: Migration = Migration {
     owner: "interactions",
     version: 1,
     name: "interactions_complaints_surveys",
@@ -109,4 +115,46 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         "CREATE INDEX surveys_by_time ON surveys (submitted_at)",
         "CREATE INDEX surveys_by_channel ON surveys (channel, submitted_at)",
     ],
-}];
+};
+
+const APPEND_ONLY_EXCEPT_ERASURE: Migration = Migration {
+    owner: "interactions",
+    version: 2,
+    name: "append_only_except_erasure",
+    statements: &[
+        "DROP TRIGGER interactions_no_update",
+        // An erasure's redaction passes: the customer is erased, every free text that
+        // is present becomes the placeholder (absent stays absent, so every CHECK
+        // still holds), and every other column keeps its value. Anything else aborts.
+        "CREATE TRIGGER interactions_no_update BEFORE UPDATE ON interactions
+        WHEN NOT (
+            (SELECT status FROM customers WHERE id = OLD.customer_id) = 'erased'
+            AND NEW.subject = '[erased]'
+            AND NEW.notes IS (CASE WHEN OLD.notes IS NULL THEN NULL ELSE '[erased]' END)
+            AND NEW.outcome IS (CASE WHEN OLD.outcome IS NULL THEN NULL ELSE '[erased]' END)
+            AND NEW.id IS OLD.id AND NEW.customer_id IS OLD.customer_id
+            AND NEW.channel IS OLD.channel AND NEW.direction IS OLD.direction
+            AND NEW.type IS OLD.type AND NEW.sentiment IS OLD.sentiment
+            AND NEW.agent_id IS OLD.agent_id AND NEW.occurred_at IS OLD.occurred_at
+            AND NEW.recorded_at IS OLD.recorded_at
+            AND NEW.confidential IS OLD.confidential
+            AND NEW.corrects_id IS OLD.corrects_id
+            AND NEW.complaint_id IS OLD.complaint_id)
+        BEGIN SELECT RAISE(ABORT, 'interactions is append-only'); END",
+        "DROP TRIGGER complaint_history_no_update",
+        "CREATE TRIGGER complaint_history_no_update BEFORE UPDATE ON complaint_history
+        WHEN NOT (
+            (SELECT s.status FROM complaints c JOIN customers s ON s.id = c.customer_id
+             WHERE c.id = OLD.complaint_id) = 'erased'
+            AND NEW.note = '[erased]'
+            AND NEW.resolution IS
+                (CASE WHEN OLD.resolution IS NULL THEN NULL ELSE '[erased]' END)
+            AND NEW.complaint_id IS OLD.complaint_id AND NEW.version IS OLD.version
+            AND NEW.from_status IS OLD.from_status AND NEW.to_status IS OLD.to_status
+            AND NEW.actor IS OLD.actor AND NEW.assignee IS OLD.assignee
+            AND NEW.at IS OLD.at)
+        BEGIN SELECT RAISE(ABORT, 'complaint_history is append-only'); END",
+        // An erasure finds a customer's survey answers by index, not by a scan.
+        "CREATE INDEX surveys_by_customer ON surveys (customer_id)",
+    ],
+};

@@ -8,11 +8,18 @@
 //!   UNIQUE index allows one open application per customer and product.
 //! - `loan_transitions`: the append-only history of every status change (who, when,
 //!   why, from, to), including the automated decision itself as the first entry.
+//!
+//! Version 2 narrows the history's append-only trigger by one exception, the erasure's
+//! redaction (`crate::erasure::loans`): once the customer is erased, a transition's
+//! `note` may be replaced by [`crate::erasure::REDACTED`]; who moved the application
+//! where, and when, stays.
 
 use crate::Migration;
 
 /// Migrations owned by loans, numbered from 1.
-pub const MIGRATIONS: &[Migration] = &[Migration {
+pub const MIGRATIONS: &[Migration] = &[LOAN_PREAPPROVAL, HISTORY_APPEND_ONLY_EXCEPT_ERASURE];
+
+const LOAN_PREAPPROVAL: Migration = Migration {
     owner: "loans",
     version: 1,
     name: "loan_preapproval",
@@ -77,4 +84,23 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         "CREATE TRIGGER loan_transitions_no_delete BEFORE DELETE ON loan_transitions
             BEGIN SELECT RAISE(ABORT, 'loan_transitions is append-only'); END",
     ],
-}];
+};
+
+const HISTORY_APPEND_ONLY_EXCEPT_ERASURE: Migration = Migration {
+    owner: "loans",
+    version: 2,
+    name: "history_append_only_except_erasure",
+    statements: &[
+        "DROP TRIGGER loan_transitions_no_update",
+        "CREATE TRIGGER loan_transitions_no_update BEFORE UPDATE ON loan_transitions
+        WHEN NOT (
+            (SELECT s.status FROM loan_applications a JOIN customers s ON s.id = a.customer_id
+             WHERE a.id = OLD.application_id) = 'erased'
+            AND NEW.note IS (CASE WHEN OLD.note IS NULL THEN NULL ELSE '[erased]' END)
+            AND NEW.seq IS OLD.seq AND NEW.application_id IS OLD.application_id
+            AND NEW.from_status IS OLD.from_status AND NEW.to_status IS OLD.to_status
+            AND NEW.actor IS OLD.actor AND NEW.at IS OLD.at
+            AND NEW.recorded_at IS OLD.recorded_at)
+        BEGIN SELECT RAISE(ABORT, 'loan_transitions is append-only'); END",
+    ],
+};

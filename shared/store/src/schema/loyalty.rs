@@ -10,11 +10,18 @@
 //!   earned, and the tier as evaluated at the last write (for read models).
 //! - `loyalty_tier_months`: tier-qualifying points per calendar month, so that a
 //!   tier read sums at most a few dozen rows instead of a year of entries.
+//!
+//! Version 2 narrows the ledger's append-only trigger by one exception, the erasure's
+//! redaction (`crate::erasure::loyalty`): once the customer is erased, an entry's
+//! `reason` may be replaced by [`crate::erasure::REDACTED`]; points, balances and every
+//! other column stay as booked.
 
 use crate::Migration;
 
 /// Migrations owned by loyalty, numbered from 1.
-pub const MIGRATIONS: &[Migration] = &[Migration {
+pub const MIGRATIONS: &[Migration] = &[LOYALTY_LEDGER, LEDGER_APPEND_ONLY_EXCEPT_ERASURE];
+
+const LOYALTY_LEDGER: Migration = Migration {
     owner: "loyalty",
     version: 1,
     name: "loyalty_ledger",
@@ -116,4 +123,30 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             PRIMARY KEY (customer_id, month)
         ) STRICT, WITHOUT ROWID",
     ],
-}];
+};
+
+const LEDGER_APPEND_ONLY_EXCEPT_ERASURE: Migration = Migration {
+    owner: "loyalty",
+    version: 2,
+    name: "ledger_append_only_except_erasure",
+    statements: &[
+        "DROP TRIGGER loyalty_entries_no_update",
+        "CREATE TRIGGER loyalty_entries_no_update BEFORE UPDATE ON loyalty_entries
+        WHEN NOT (
+            (SELECT status FROM customers WHERE id = OLD.customer_id) = 'erased'
+            AND NEW.reason IS (CASE WHEN OLD.reason IS NULL THEN NULL ELSE '[erased]' END)
+            AND NEW.seq IS OLD.seq AND NEW.id IS OLD.id
+            AND NEW.customer_id IS OLD.customer_id AND NEW.kind IS OLD.kind
+            AND NEW.points IS OLD.points AND NEW.balance_after IS OLD.balance_after
+            AND NEW.event_type IS OLD.event_type AND NEW.amount_minor IS OLD.amount_minor
+            AND NEW.currency IS OLD.currency AND NEW.base_points IS OLD.base_points
+            AND NEW.multiplier_bp IS OLD.multiplier_bp AND NEW.reference IS OLD.reference
+            AND NEW.reward_code IS OLD.reward_code AND NEW.expires_at IS OLD.expires_at
+            AND NEW.as_of IS OLD.as_of AND NEW.reverses_id IS OLD.reverses_id
+            AND NEW.actor IS OLD.actor AND NEW.rule_version IS OLD.rule_version
+            AND NEW.tier_points IS OLD.tier_points AND NEW.tier_at IS OLD.tier_at
+            AND NEW.lifetime_points IS OLD.lifetime_points
+            AND NEW.created_at IS OLD.created_at)
+        BEGIN SELECT RAISE(ABORT, 'loyalty_entries is append-only'); END",
+    ],
+};

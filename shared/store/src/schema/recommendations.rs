@@ -10,11 +10,16 @@
 //!
 //! The CHECK constraints repeat the domain's closed sets so that a bug in a handler cannot
 //! store a value the API could never have accepted.
+//!
+//! Version 2 lets the erasure (`crate::erasure::recommendations`) delete an erased
+//! customer's feedback, and nothing else delete any.
 
 use crate::Migration;
 
 /// Migrations owned by recommendations, numbered from 1.
-pub const MIGRATIONS: &[Migration] = &[Migration {
+pub const MIGRATIONS: &[Migration] = &[CATALOGUE_AND_FEEDBACK, FEEDBACK_DELETED_WITH_THE_CUSTOMER];
+
+const CATALOGUE_AND_FEEDBACK: Migration = Migration {
     owner: "recommendations",
     version: 1,
     name: "catalogue_and_feedback",
@@ -100,4 +105,17 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         "CREATE TRIGGER recommendation_feedback_no_delete BEFORE DELETE ON recommendation_feedback
             BEGIN SELECT RAISE(ABORT, 'recommendation_feedback is append-only'); END",
     ],
-}];
+};
+
+const FEEDBACK_DELETED_WITH_THE_CUSTOMER: Migration = Migration {
+    owner: "recommendations",
+    version: 2,
+    name: "feedback_deleted_with_the_customer",
+    statements: &[
+        "DROP TRIGGER recommendation_feedback_no_delete",
+        // `IS NOT`: an unknown customer (NULL) does not unlock it either.
+        "CREATE TRIGGER recommendation_feedback_no_delete BEFORE DELETE ON recommendation_feedback
+        WHEN (SELECT status FROM customers WHERE id = OLD.customer_id) IS NOT 'erased'
+        BEGIN SELECT RAISE(ABORT, 'recommendation_feedback is append-only'); END",
+    ],
+};

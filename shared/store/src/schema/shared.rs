@@ -3,7 +3,9 @@
 use crate::Migration;
 
 /// Migrations owned by the shared edge.
-pub const MIGRATIONS: &[Migration] = &[Migration {
+pub const MIGRATIONS: &[Migration] = &[IDEMPOTENCY_KEYS, IDEMPOTENCY_KEYS_CUSTOMER];
+
+const IDEMPOTENCY_KEYS: Migration = Migration {
     owner: "shared",
     version: 1,
     name: "idempotency_keys",
@@ -24,4 +26,17 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         ) STRICT, WITHOUT ROWID",
         "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)",
     ],
-}];
+};
+
+const IDEMPOTENCY_KEYS_CUSTOMER: Migration = Migration {
+    owner: "shared",
+    version: 2,
+    name: "idempotency_keys_customer",
+    statements: &[
+        // The customer a recorded answer concerns (the request's audit subject), so
+        // that an erasure finds every stored answer about that customer by index.
+        "ALTER TABLE idempotency_keys ADD COLUMN customer_id TEXT",
+        "CREATE INDEX idempotency_keys_by_customer ON idempotency_keys (customer_id)
+        WHERE customer_id IS NOT NULL",
+    ],
+};
