@@ -69,7 +69,8 @@ pub fn records(ctx: &Ctx<'_>) -> ApiResult {
     let limit = Limit::parse(ctx.query("limit")?.as_deref())
         .map_err(|e| ApiError::Validation(vec![FieldError::new("limit", e.to_string())]))?;
     let before = cursor(ctx)?;
-    let (actor, action) = (ctx.query("actor")?, ctx.query("action")?);
+    let actor = bounded_query(ctx, "actor", MAX_ACTOR_CHARS)?;
+    let action = bounded_query(ctx, "action", MAX_ACTION_CHARS)?;
     let page = i64::from(limit.get());
     let mut records = audit::records(
         ctx.db()?,
@@ -79,6 +80,24 @@ pub fn records(ctx: &Ctx<'_>) -> ApiResult {
         page + 1,
     )?;
     page_response(&mut records, page)
+}
+
+/// Longest `actor` filter the contract accepts (a token `sub` is shorter).
+const MAX_ACTOR_CHARS: usize = 128;
+/// Longest `action` filter the contract accepts.
+const MAX_ACTION_CHARS: usize = 64;
+
+/// A filter parameter of 1 to `max` characters when present: longer or empty values are
+/// refused as the contract says rather than silently matching nothing.
+fn bounded_query(ctx: &Ctx<'_>, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+    let value = ctx.query(name)?;
+    match &value {
+        Some(v) if v.is_empty() || v.chars().count() > max => Err(ApiError::invalid(
+            name,
+            format!("must be 1 to {max} characters"),
+        )),
+        _ => Ok(value),
+    }
 }
 
 /// The `seq` a paging cursor names.

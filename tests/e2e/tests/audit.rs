@@ -274,3 +274,23 @@ fn removing_the_newest_records_is_found_against_the_exported_head() {
         .get("/v1/customers/audit/verify?headSeq=1")
         .assert_problem(422, "validation_failed");
 }
+
+#[test]
+fn the_trail_filters_are_bounded_as_the_contract_says() {
+    let app = TestApp::spawn();
+    let auditor = app.as_user("aud-1", &["auditor"]);
+    for query in [
+        format!("actor={}", "0".repeat(129)),
+        format!("action={}", "a".repeat(65)),
+        "actor=".to_owned(),
+    ] {
+        let r = auditor.get(&format!("/v1/customers/audit/records?{query}"));
+        assert_eq!(r.status, 422, "{query}: {}", r.text());
+    }
+    let at_bound = auditor.get(&format!(
+        "/v1/customers/audit/records?actor={}&action={}",
+        "0".repeat(128),
+        "a".repeat(64)
+    ));
+    assert_eq!(at_bound.status, 200, "{}", at_bound.text());
+}
