@@ -987,6 +987,27 @@ export interface components {
             code: string;
             requestId: string;
             errors?: components["schemas"]["FieldError"][];
+            /** @description the resource this request duplicates */
+            existingId?: string;
+            /** @description `duplicate_reference`: the entry already booked under that reference */
+            existingEntryId?: string;
+            /** @description `already_reversed`: the reversing entry */
+            reversalId?: string;
+            /** @description `application_already_open`: the application in flight */
+            openApplicationId?: string;
+            /** @description `transition_not_allowed`: the current status */
+            from?: string;
+            /** @description `transition_not_allowed`: the current status */
+            currentStatus?: string;
+            /** @description `transition_not_allowed`: the status asked for */
+            to?: string;
+            /** @description `transition_not_allowed`: the statuses reachable from here */
+            allowed?: string[];
+            /** @description `insufficient_points`: the points that can be redeemed */
+            available?: number;
+            /** @description `insufficient_points`: the points asked for */
+            requested?: number;
+            expiresAt?: components["schemas"]["Timestamp"];
         };
         ValidationProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -1272,7 +1293,7 @@ export interface components {
             /** @enum {string} */
             direction: "inbound" | "outbound";
             type: components["schemas"]["InteractionType"];
-            /** @description one line */
+            /** @description one line, trimmed */
             subject: string;
             notes?: string;
             outcome?: string;
@@ -1500,9 +1521,15 @@ export interface components {
             earning: {
                 [key: string]: components["schemas"]["EarningRule"];
             };
-            tiers: Record<string, never>[];
+            tiers: {
+                name: string;
+                threshold: number;
+                multiplierBp: number;
+            }[];
             expiryMonths: number;
-            downgrade: Record<string, never>;
+            downgrade: {
+                policy: string;
+            };
         };
         /** @enum {string} */
         LoanProduct: "personal" | "auto" | "mortgage" | "credit_card";
@@ -1612,7 +1639,11 @@ export interface components {
             differences: ("status" | "reasons" | "policyVersion" | "decidedAt" | "dtiBps" | "terms" | "offer" | "counterOffer")[];
             stored: components["schemas"]["LoanDecision"];
             recomputed: components["schemas"]["LoanDecision"];
-            snapshot: Record<string, never>;
+            snapshot: {
+                input: Record<string, never>;
+                customer: Record<string, never>;
+                decidedAt: components["schemas"]["Timestamp"];
+            };
         };
         LoanProductPolicy: {
             minAmount: components["schemas"]["Money"];
@@ -1651,7 +1682,11 @@ export interface components {
             products: {
                 [key: string]: components["schemas"]["LoanProductPolicy"];
             };
-            referral: Record<string, never>;
+            referral: {
+                scoreMargin: number;
+                dtiMarginBps: number;
+                amountMarginBps: number;
+            };
             offerValidityDays: number;
             minEmploymentMonths: number;
             counterOfferStep: components["schemas"]["Money"];
@@ -2059,7 +2094,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        openapi: string;
+                        info: Record<string, never>;
+                        paths: Record<string, never>;
+                    };
                 };
             };
             /** @description The document has not changed since the `If-None-Match` etag. */
@@ -2082,6 +2121,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Healthy"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unhealthy"];
         };
@@ -2096,6 +2136,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Healthy"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unhealthy"];
         };
@@ -2110,6 +2151,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Healthy"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unhealthy"];
         };
@@ -2124,6 +2166,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Healthy"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unhealthy"];
         };
@@ -2138,6 +2181,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Healthy"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unhealthy"];
         };
