@@ -5,9 +5,13 @@
 //! read another service's tables, so every component applies every service's
 //! migrations. Each service owns a list of its own (`schema/<owner>.rs`) numbered from 1;
 //! `schema_migrations` records `(owner, version)` pairs, and `PRAGMA user_version` holds
-//! how many are applied, a header read cheap enough to do on every request. Two
-//! components racing on a fresh database are serialised by `BEGIN IMMEDIATE`; the loser
-//! re-checks inside the lock and skips what is done.
+//! how many are applied and a fingerprint of which, a header read cheap enough to do on
+//! every request. A build whose own set has that fingerprint goes on; any other build
+//! (older, newer, or from another branch, as during a rolling deploy) compares its set
+//! with `schema_migrations` and applies what is missing, so no build skips a migration
+//! because another applied as many different ones. Two components racing on a fresh
+//! database are serialised by `BEGIN IMMEDIATE`; the loser re-checks inside the lock and
+//! skips what is done.
 
 use crate::{Database, StoreError, Value, schema, transaction};
 
@@ -42,13 +46,71 @@ pub fn latest_version() -> i64 {
     all().count() as i64
 }
 
-/// The schema version recorded in the database file (migrations applied).
-pub fn current_version(db: &dyn Database) -> Result<i64, StoreError> {
+/// Low bits of `PRAGMA user_version` holding the applied set's fingerprint; the bits
+/// above hold the count (at most 255 migrations: `user_version` is 32-bit signed).
+const FINGERPRINT_BITS: u32 = 23;
+
+/// The `user_version` header of a database holding exactly `applied`.
+fn header<'a>(applied: impl IntoIterator<Item = (&'a str, i64)>) -> i64 {
+    let mut keys: Vec<(&str, i64)> = applied.into_iter().collect();
+    if keys.is_empty() {
+        return 0;
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    // FNV-1a: order-independent after the sort, stable across builds and platforms.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (owner, version) in &keys {
+        for byte in owner.bytes().chain([0]).chain(version.to_le_bytes()) {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    let fingerprint = (hash & ((1 << FINGERPRINT_BITS) - 1)) as i64;
+    ((keys.len() as i64) << FINGERPRINT_BITS) | fingerprint
+}
+
+fn user_version(db: &dyn Database) -> Result<i64, StoreError> {
     let rows = db.execute("PRAGMA user_version", &[])?;
     rows.first()
         .map(|row| row.i64("user_version"))
         .transpose()
         .map(|v| v.unwrap_or(0))
+}
+
+/// The schema version recorded in the database file: how many migrations are applied.
+pub fn current_version(db: &dyn Database) -> Result<i64, StoreError> {
+    let header = user_version(db)?;
+    // A header below one count's worth is a database from before the fingerprint,
+    // whose header was the bare count.
+    Ok(if header >> FINGERPRINT_BITS == 0 {
+        header
+    } else {
+        header >> FINGERPRINT_BITS
+    })
+}
+
+/// `(owner, version)` of every applied migration, none when the table is not there yet.
+fn applied(db: &dyn Database) -> Result<Vec<(String, i64)>, StoreError> {
+    let table = db.execute(
+        "SELECT 1 AS present FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'",
+        &[],
+    )?;
+    if table.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.execute("SELECT owner, version FROM schema_migrations", &[])?
+        .iter()
+        .map(|row| Ok((row.str("owner")?.to_owned(), row.i64("version")?)))
+        .collect()
+}
+
+/// Writes the header for what `schema_migrations` holds now.
+fn record_header(db: &dyn Database) -> Result<(), StoreError> {
+    let applied = applied(db)?;
+    let header = header(applied.iter().map(|(o, v)| (o.as_str(), *v)));
+    // PRAGMA takes no bound parameters; the header is our own integer.
+    db.execute(&format!("PRAGMA user_version = {header}"), &[])?;
+    Ok(())
 }
 
 /// Applies every pending migration and returns the resulting schema version.
@@ -58,16 +120,26 @@ pub fn migrate(db: &dyn Database) -> Result<i64, StoreError> {
 
 /// Applies whichever of `migrations` are not recorded yet (tests pass their own lists).
 pub fn migrate_with(db: &dyn Database, migrations: &[&Migration]) -> Result<i64, StoreError> {
-    let current = current_version(db)?;
-    if current >= migrations.len() as i64 {
-        return Ok(current);
+    let mine = header(migrations.iter().map(|m| (m.owner, m.version)));
+    if user_version(db)? == mine {
+        return Ok(migrations.len() as i64);
+    }
+    let done = applied(db)?;
+    let is_done = |m: &Migration| done.iter().any(|(o, v)| o == m.owner && *v == m.version);
+    if migrations.iter().all(|m| is_done(m)) {
+        // Another build applied more than this one knows (a rolling deploy), or the
+        // header predates the fingerprint: this build has everything it needs.
+        if user_version(db)? >> FINGERPRINT_BITS == 0 && !done.is_empty() {
+            transaction(db, &mut |db| record_header(db))?;
+        }
+        return current_version(db);
     }
     // WAL persists in the file, so this runs once per database, outside any
     // transaction as SQLite requires. A backend that refuses it (remote libSQL) keeps
     // its own journalling, which is correct, only slower: not a reason to fail.
     let _ = db.execute("PRAGMA journal_mode=WAL", &[]);
     db.execute(CREATE_SCHEMA_MIGRATIONS, &[])?;
-    for migration in migrations {
+    for migration in migrations.iter().filter(|m| !is_done(m)) {
         transaction(db, &mut |db| {
             let key = [
                 Value::from(migration.owner),
@@ -77,7 +149,7 @@ pub fn migrate_with(db: &dyn Database, migrations: &[&Migration]) -> Result<i64,
                 "SELECT 1 AS done FROM schema_migrations WHERE owner = ? AND version = ?",
                 &key,
             )?;
-            // Another component may have applied it since we read the version.
+            // Another component may have applied it since we read the set.
             if !done.is_empty() {
                 return Ok(());
             }
@@ -89,15 +161,7 @@ pub fn migrate_with(db: &dyn Database, migrations: &[&Migration]) -> Result<i64,
                  VALUES (?, ?, ?, CAST(unixepoch('subsec') * 1000 AS INTEGER))",
                 &[key[0].clone(), key[1].clone(), Value::from(migration.name)],
             )?;
-            let applied = db.execute("SELECT count(*) AS n FROM schema_migrations", &[])?;
-            let n = applied
-                .first()
-                .map(|r| r.i64("n"))
-                .transpose()?
-                .unwrap_or(0);
-            // PRAGMA takes no bound parameters; the count is our own integer.
-            db.execute(&format!("PRAGMA user_version = {n}"), &[])?;
-            Ok(())
+            record_header(db)
         })?;
     }
     current_version(db)

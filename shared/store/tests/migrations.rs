@@ -188,3 +188,43 @@ fn stores_open_lazily_and_report_the_schema_version() {
     kv.delete("k").expect("deleting an absent key is fine");
     assert_eq!(kv.exists("k"), Ok(false));
 }
+
+fn header(db: &dyn Database) -> i64 {
+    db.execute("PRAGMA user_version", &[])
+        .expect("header")
+        .first()
+        .map(|r| r.i64("user_version").expect("user_version"))
+        .expect("one row")
+}
+
+#[test]
+fn two_builds_that_know_as_many_different_migrations_each_get_theirs() {
+    let dir = fresh_dir("two-builds");
+    let db = NativeDatabase::open(&dir.join("db.sqlite")).expect("open");
+    let build_a: &[&Migration] = &[TEST_MIGRATIONS[0], TEST_MIGRATIONS[1]];
+    let build_b: &[&Migration] = &[TEST_MIGRATIONS[0], TEST_MIGRATIONS[2]];
+    assert_eq!(migrations::migrate_with(&db, build_a), Ok(2));
+    // As many migrations applied as build B knows, but not its `other/1`.
+    assert_eq!(migrations::migrate_with(&db, build_b), Ok(3));
+    db.execute("SELECT id FROM gadgets", &[])
+        .expect("build B's table exists");
+    // Build A on the union: nothing to do, nothing re-run (its ALTER would fail).
+    assert_eq!(migrations::migrate_with(&db, build_a), Ok(3));
+    assert_eq!(migrations::migrate_with(&db, TEST_MIGRATIONS), Ok(3));
+    assert_eq!(applied(&db), test_applied());
+}
+
+#[test]
+fn a_header_holding_a_bare_count_is_read_as_one_and_upgraded_in_place() {
+    let dir = fresh_dir("legacy-header");
+    let db = NativeDatabase::open(&dir.join("db.sqlite")).expect("open");
+    assert_eq!(migrations::migrate_with(&db, TEST_MIGRATIONS), Ok(3));
+    let fingerprinted = header(&db);
+    // What the count-only scheme wrote.
+    db.execute("PRAGMA user_version = 3", &[])
+        .expect("legacy header");
+    assert_eq!(current_version(&db), Ok(3));
+    assert_eq!(migrations::migrate_with(&db, TEST_MIGRATIONS), Ok(3));
+    assert_eq!(header(&db), fingerprinted, "upgraded to the fingerprint");
+    assert_eq!(applied(&db), test_applied(), "nothing applied twice");
+}

@@ -666,8 +666,8 @@ fn no_shipped_code_builds_sql_text_from_values() {
     ];
     let migrations = (
         "shared/store/src/migrations.rs",
-        "{n}",
-        "PRAGMA takes no parameters; n is our own count",
+        "{header}",
+        "PRAGMA takes no parameters; the header is our own integer (count and fingerprint)",
     );
     let mut offences = Vec::new();
     let mut files = Vec::new();
