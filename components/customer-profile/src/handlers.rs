@@ -4,7 +4,7 @@
 use crate::repo::{self, WriteError};
 use crate::search::{self, Filter};
 use crm_domain::customer::{
-    Customer, CustomerDraft, CustomerStatus, Invalid, Mode, Segment, ValueTier, effective_status,
+    Customer, CustomerDraft, CustomerStatus, Mode, Segment, ValueTier, effective_status,
 };
 use crm_domain::id::CustomerId;
 use crm_domain::page::{Cursor, Limit};
@@ -12,7 +12,7 @@ use crm_domain::security::{Visibility, Writing, customer_field, may_write_custom
 use crm_domain::time::Timestamp;
 use crm_http::{
     ApiError, ApiResult, Ctx, FieldError, MAX_BODY_BYTES, MERGE_PATCH_JSON, etag, from_json_value,
-    idempotency, json_body, json_response, merge_patch, new_ulid, require_if_match,
+    idempotency, json_body, json_response, merge_patch, new_ulid, require_if_match, with_etag,
 };
 use http::{HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
@@ -26,15 +26,6 @@ const READ_ONLY: &[&str] = &[
     "createdAt",
     "updatedAt",
 ];
-
-fn invalid(errors: Vec<Invalid>) -> ApiError {
-    ApiError::Validation(
-        errors
-            .into_iter()
-            .map(|i| FieldError::new(i.field, i.message))
-            .collect(),
-    )
-}
 
 /// The refusal of a write. Which customer already holds a national id is only said to
 /// a caller who may see national ids in full: to anyone else it would turn the
@@ -94,13 +85,6 @@ fn view(
     value
 }
 
-fn with_etag(mut response: crm_http::Response, version: i64) -> ApiResult {
-    let value =
-        HeaderValue::from_str(&etag(version)).map_err(|e| ApiError::Internal(e.to_string()))?;
-    response.headers_mut().insert(header::ETAG, value);
-    Ok(response)
-}
-
 /// The members of `draft` that differ from `before` (a stored profile's draft), or, for a
 /// new customer, that are given a value other than the default.
 fn written_members(draft: &CustomerDraft, before: Option<&CustomerDraft>) -> Vec<String> {
@@ -146,7 +130,7 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
     let draft: CustomerDraft = ctx.json()?;
     let draft = draft
         .validate(Mode::Create, ctx.now.date(), ctx.now)
-        .map_err(invalid)?;
+        .map_err(ApiError::from)?;
     may_write(ctx, &written_members(&draft, None), Writing::Create)?;
     idempotency::run(ctx, |db| {
         let id = CustomerId::new(new_ulid(ctx.now));
@@ -219,7 +203,7 @@ pub fn patch(ctx: &Ctx<'_>) -> ApiResult {
     let draft: CustomerDraft = from_json_value(document)?;
     let draft = draft
         .validate(Mode::Update(&current), ctx.now.date(), ctx.now)
-        .map_err(invalid)?;
+        .map_err(ApiError::from)?;
     may_write(
         ctx,
         &written_members(&draft, Some(&current.draft())),

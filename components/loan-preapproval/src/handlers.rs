@@ -2,7 +2,7 @@
 //! answer. No business rule lives here.
 
 use crate::repo::{self, Application, Filter};
-use crate::service::{self, invalid};
+use crate::service;
 use crate::views::{Sight, application_view, decision_view, policy_view, redact};
 use crm_domain::id::CustomerId;
 use crm_domain::loan::{
@@ -12,12 +12,12 @@ use crm_domain::loan::{
 use crm_domain::page::{Cursor, Limit};
 use crm_domain::security::Action;
 use crm_http::{
-    ApiError, ApiResult, Ctx, FieldError, Response, etag, from_json_value, idempotency,
-    json_response, new_ulid, require_if_match,
+    ApiError, ApiResult, Ctx, FieldError, from_json_value, header_value, idempotency,
+    json_response, new_ulid, require_if_match, with_etag,
 };
 use crm_store::in_transaction;
 use crm_store::read::loans::open_loan_application;
-use http::{HeaderValue, StatusCode, header};
+use http::{StatusCode, header};
 use serde_json::{Value, json};
 
 fn not_found() -> ApiError {
@@ -29,17 +29,6 @@ fn path_id(ctx: &Ctx<'_>) -> Result<LoanApplicationId, ApiError> {
     ctx.param("id")
         .and_then(|s| LoanApplicationId::parse(s).ok())
         .ok_or_else(not_found)
-}
-
-fn header_value(text: &str) -> Result<HeaderValue, ApiError> {
-    HeaderValue::from_str(text).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-fn with_etag(mut response: Response, version: i64) -> ApiResult {
-    response
-        .headers_mut()
-        .insert(header::ETAG, header_value(&etag(version))?);
-    Ok(response)
 }
 
 fn application_response(
@@ -72,7 +61,7 @@ fn figures_for(ctx: &Ctx<'_>) -> service::Figures {
 pub fn quote(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let request: ApplicationRequest = ctx.json()?;
-    let input = request.validate().map_err(invalid)?;
+    let input = request.validate().map_err(ApiError::from)?;
     let db = ctx.db()?;
     let (customer, product) = (input.customer_id, input.product);
     let (decision, snapshot) = service::quote(db, input, figures_for(ctx), ctx.now)?;
@@ -96,7 +85,7 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let request: ApplicationRequest = ctx.json()?;
     // The token's `sub` is who submits (four eyes compares it).
-    let input = request.validate().map_err(invalid)?;
+    let input = request.validate().map_err(ApiError::from)?;
     idempotency::run(ctx, |db| {
         let id = LoanApplicationId::new(new_ulid(ctx.now));
         let app = service::create(
@@ -226,7 +215,7 @@ pub fn transition(ctx: &Ctx<'_>) -> ApiResult {
     let id = path_id(ctx)?;
     let request: TransitionRequest = ctx.json()?;
     // Four eyes compares identities, not what a body claims: the actor is the token's `sub`.
-    let command = request.validate(ctx.actor()).map_err(invalid)?;
+    let command = request.validate(ctx.actor()).map_err(ApiError::from)?;
     if matches!(
         command.to,
         ApplicationStatus::Approved | ApplicationStatus::Declined
@@ -340,10 +329,10 @@ pub fn put_policy(ctx: &Ctx<'_>) -> ApiResult {
     let policy: Policy = from_json_value(Value::Object(members))?;
     let policy = match policy.validated() {
         Ok(policy) if errors.is_empty() => policy,
-        Ok(_) => return Err(invalid(errors)),
+        Ok(_) => return Err(ApiError::from(errors)),
         Err(more) => {
             errors.extend(more);
-            return Err(invalid(errors));
+            return Err(ApiError::from(errors));
         }
     };
     let version = repo::insert_policy(db, current.version, &policy, ctx.actor(), ctx.now)?

@@ -5,26 +5,16 @@ use crate::repo::{self, Application, InsertError, Transition};
 use crm_domain::customer::{CustomerStatus, KycStatus};
 use crm_domain::id::CustomerId;
 use crm_domain::loan::{
-    ApplicationInput, ApplicationStatus, CustomerFacts, Decision, Invalid, LoanApplicationId,
-    Offer, Refusal, Snapshot, StoredSnapshot, TransitionCommand, allowed_now, check_currency,
+    ApplicationInput, ApplicationStatus, CustomerFacts, Decision, LoanApplicationId, Offer,
+    Refusal, Snapshot, StoredSnapshot, TransitionCommand, allowed_now, check_currency,
     check_transition, decide, offer_expiry,
 };
 use crm_domain::time::Timestamp;
-use crm_http::{ApiError, FieldError};
+use crm_http::ApiError;
 use crm_store::Database;
 use crm_store::read::customers::{customer_snapshot, offer_facts};
 use crm_store::read::loans::open_loan_application;
 use serde_json::{Map, Value, json};
-
-/// Field errors as a 422.
-pub fn invalid(errors: Vec<Invalid>) -> ApiError {
-    ApiError::Validation(
-        errors
-            .into_iter()
-            .map(|i| FieldError::new(i.field, i.message))
-            .collect(),
-    )
-}
 
 /// Where an application's score and income come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +82,7 @@ pub fn quote(
     let (input, self_declared) = decision_figures(db, input, figures)?;
     let customer = customer_facts(db, &input.customer_id, self_declared)?;
     let policy = repo::current_policy(db)?;
-    check_currency(&policy.policy, &input).map_err(invalid)?;
+    check_currency(&policy.policy, &input).map_err(ApiError::from)?;
     let snapshot = Snapshot {
         input,
         customer,

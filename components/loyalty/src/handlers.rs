@@ -8,24 +8,15 @@ use crate::requests::{
     AdjustBody, EarnBody, ExpiryRunBody, Problems, RedeemBody, ReverseBody, RulesBody,
 };
 use crm_domain::id::CustomerId;
-use crm_domain::loyalty::{EarnRequest, EntryKind, Invalid, LoyaltyEntryId, Rules};
+use crm_domain::loyalty::{EarnRequest, EntryKind, LoyaltyEntryId, Rules};
 use crm_domain::page::{Cursor, Limit};
 use crm_http::{
-    ApiError, ApiResult, Ctx, FieldError, etag, idempotency, json_response, new_ulid,
+    ApiError, ApiResult, Ctx, FieldError, etag, header_value, idempotency, json_response, new_ulid,
     require_if_match,
 };
 use crm_store::in_transaction;
-use http::{HeaderValue, StatusCode, header};
+use http::{StatusCode, header};
 use serde_json::{Map, Value, json};
-
-fn invalid(errors: Vec<Invalid>) -> ApiError {
-    ApiError::Validation(
-        errors
-            .into_iter()
-            .map(|i| FieldError::new(i.field, i.message))
-            .collect(),
-    )
-}
 
 fn conflict(code: &'static str, detail: String, extra: &[(&str, Value)]) -> ApiError {
     ApiError::Conflict {
@@ -46,7 +37,7 @@ fn refused(r: Refusal) -> ApiError {
             "customer_closed",
             "the customer's relationship is closed: points can no longer be earned or spent",
         ),
-        Refusal::Invalid(errors) => invalid(errors),
+        Refusal::Invalid(errors) => ApiError::from(errors),
         Refusal::DuplicateReference(existing) => conflict(
             "duplicate_reference",
             format!("entry {existing} already has this reference; it is not booked twice"),
@@ -88,10 +79,6 @@ fn entry_param(ctx: &Ctx<'_>) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::NotFound("no such ledger entry".into()))
 }
 
-fn header_value(text: &str) -> Result<HeaderValue, ApiError> {
-    HeaderValue::from_str(text).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
 fn created(entry: &repo::Entry) -> ApiResult {
     let mut response = json_response(StatusCode::CREATED, entry)?;
     response.headers_mut().insert(
@@ -124,7 +111,7 @@ pub fn earn(ctx: &Ctx<'_>) -> ApiResult {
                 problems.extend(more);
             }
         }
-        return Err(invalid(problems));
+        return Err(ApiError::from(problems));
     }
     let Some(event_type) = earn.event_type else {
         return Err(ApiError::invalid("eventType", "is required"));
@@ -149,7 +136,7 @@ pub fn redeem(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let customer = customer_param(ctx)?;
     let body: RedeemBody = ctx.json()?;
-    let redeem = body.check().map_err(invalid)?;
+    let redeem = body.check().map_err(ApiError::from)?;
     idempotency::run(ctx, |db| {
         let command = RedeemCommand {
             customer: &customer,
@@ -168,7 +155,7 @@ pub fn adjust(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let customer = customer_param(ctx)?;
     let body: AdjustBody = ctx.json()?;
-    let adjust = body.check().map_err(invalid)?;
+    let adjust = body.check().map_err(ApiError::from)?;
     idempotency::run(ctx, |db| {
         let command = AdjustCommand {
             customer: &customer,
@@ -187,7 +174,7 @@ pub fn reverse(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let target = entry_param(ctx)?;
     let body: ReverseBody = ctx.json()?;
-    let reason = body.check().map_err(invalid)?;
+    let reason = body.check().map_err(ApiError::from)?;
     idempotency::run(ctx, |db| {
         let entry = ledger::reverse(
             db,
@@ -335,7 +322,7 @@ pub fn put_rules(ctx: &Ctx<'_>) -> ApiResult {
     let current = repo::current_rules(db)?;
     require_if_match(ctx, current.version)?;
     let body: RulesBody = ctx.json()?;
-    let rules = Rules::from_document(body.document()).map_err(invalid)?;
+    let rules = Rules::from_document(body.document()).map_err(ApiError::from)?;
     let version = repo::insert_rules(db, current.version, &rules, Some(ctx.actor()), ctx.now)?
         .ok_or_else(|| {
             ApiError::PreconditionFailed("the rules changed while this request ran".into())
@@ -353,7 +340,7 @@ pub fn put_rules(ctx: &Ctx<'_>) -> ApiResult {
 pub fn expiry_run(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let body: ExpiryRunBody = ctx.json()?;
-    let run = body.check(ctx.now).map_err(invalid)?;
+    let run = body.check(ctx.now).map_err(ApiError::from)?;
     let db = ctx.db()?;
     let (mut entries, mut points) = (0i64, 0i64);
     let customers = repo::due_customers(db, run.as_of, run.limit)?;

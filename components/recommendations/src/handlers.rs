@@ -5,17 +5,17 @@ use crate::repo::{self, NewFeedback};
 use crm_domain::id::CustomerId;
 use crm_domain::page::{Cursor, Limit};
 use crm_domain::recommendation::{
-    Channel, FeedbackAction, FeedbackId, Invalid, Product, ProductBody, valid_code,
+    Channel, FeedbackAction, FeedbackId, Product, ProductBody, valid_code,
 };
 use crm_domain::security::{Visibility, customer_field};
 use crm_domain::time::Timestamp;
 use crm_http::{
-    ApiError, ApiResult, Ctx, FieldError, etag, idempotency, json_response, new_ulid,
+    ApiError, ApiResult, Ctx, FieldError, etag, header_value, idempotency, json_response, new_ulid,
     require_if_match,
 };
 use crm_recommend::{DEFAULT_LIMIT, MAX_LIMIT, RecommendError, load_catalogue, load_product};
 use crm_store::read::customers;
-use http::{HeaderValue, StatusCode, header};
+use http::{StatusCode, header};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -24,15 +24,6 @@ pub const MAX_STATS_DAYS: i64 = 366;
 /// The period `GET /stats` covers when `from` is absent.
 pub const DEFAULT_STATS_DAYS: i64 = 30;
 const DAY_MS: i64 = 86_400_000;
-
-fn invalid(errors: Vec<Invalid>) -> ApiError {
-    ApiError::Validation(
-        errors
-            .into_iter()
-            .map(|i| FieldError::new(i.field, i.message))
-            .collect(),
-    )
-}
 
 fn no_customer() -> ApiError {
     ApiError::NotFound("no such customer".into())
@@ -43,10 +34,6 @@ fn customer_param(ctx: &Ctx<'_>) -> Result<CustomerId, ApiError> {
     ctx.param("customerId")
         .and_then(|s| CustomerId::parse(s).ok())
         .ok_or_else(no_customer)
-}
-
-fn header_value(text: &str) -> Result<HeaderValue, ApiError> {
-    HeaderValue::from_str(text).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Collects every bad query parameter so that one 422 lists them all.
@@ -230,7 +217,7 @@ pub fn put_product(ctx: &Ctx<'_>) -> ApiResult {
         .map(str::to_owned)
         .ok_or_else(|| ApiError::NotFound("no such product".into()))?;
     let body: ProductBody = ctx.json()?;
-    let product = body.validate(&code).map_err(invalid)?;
+    let product = body.validate(&code).map_err(ApiError::from)?;
     let db = ctx.db()?;
     match load_product(db, &code)? {
         None if ctx.header("if-match").is_some() => Err(ApiError::PreconditionFailed(

@@ -32,6 +32,20 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
+/// A header value made by this code (an etag, a location); a value that is not a valid
+/// header is a bug here, so it is a 500.
+pub fn header_value(text: &str) -> Result<http::HeaderValue, ApiError> {
+    http::HeaderValue::from_str(text).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// `response` with the `etag` of `version`.
+pub fn with_etag(mut response: crate::Response, version: i64) -> Result<crate::Response, ApiError> {
+    response
+        .headers_mut()
+        .insert(http::header::ETAG, header_value(&etag(version))?);
+    Ok(response)
+}
+
 /// Checks `If-Match` against the current version: 428 when absent, 412 when no listed
 /// tag matches (strong comparison, so a weak `W/` tag never matches), `*` matches any.
 pub fn require_if_match(ctx: &Ctx<'_>, current_version: i64) -> Result<(), ApiError> {

@@ -246,6 +246,18 @@ impl ApiError {
     }
 }
 
+/// The domain's field errors are one 422 listing them all.
+impl From<Vec<crm_domain::Invalid>> for ApiError {
+    fn from(errors: Vec<crm_domain::Invalid>) -> Self {
+        ApiError::Validation(
+            errors
+                .into_iter()
+                .map(|i| FieldError::new(i.field, i.message))
+                .collect(),
+        )
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -2,7 +2,7 @@
 //! `GET /v1/interactions/complaints/{id}` (the case and its history) and
 //! `POST /v1/interactions/complaints/{id}/transitions`.
 
-use super::{Query, cursor_after, invalid, is_erased, ts, with_etag};
+use super::{Query, cursor_after, is_erased, ts};
 use crate::repo::complaints::{self as repo, ComplaintRow, HistoryRow, Queue};
 use crm_domain::id::CustomerId;
 use crm_domain::interaction::{
@@ -10,7 +10,9 @@ use crm_domain::interaction::{
     TransitionDraft, is_overdue, sla_hours,
 };
 use crm_domain::time::Timestamp;
-use crm_http::{ApiError, ApiResult, Ctx, etag, idempotency, json_response, require_if_match};
+use crm_http::{
+    ApiError, ApiResult, Ctx, etag, idempotency, json_response, require_if_match, with_etag,
+};
 use crm_store::{Database, in_transaction};
 use http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -132,7 +134,7 @@ fn illegal(e: &IllegalTransition) -> ApiError {
 pub fn transition(ctx: &Ctx<'_>) -> ApiResult {
     let id = path_id(ctx)?;
     let draft: TransitionDraft = ctx.json()?;
-    let t = draft.validate(ctx.actor()).map_err(invalid)?;
+    let t = draft.validate(ctx.actor()).map_err(ApiError::from)?;
     if ctx.header("if-match").is_none() {
         return Err(ApiError::PreconditionRequired("If-Match"));
     }

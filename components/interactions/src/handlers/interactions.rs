@@ -1,7 +1,7 @@
 //! `POST /v1/interactions`, `GET /v1/interactions/{id}`, and the customer's timeline
 //! `GET /v1/interactions?customerId=…`.
 
-use super::{Query, created, cursor_after, invalid, is_erased, require_customer, ts};
+use super::{Query, created, cursor_after, is_erased, require_customer, ts};
 use crate::repo::complaints::{self, Opening};
 use crate::repo::interactions::{self as repo, InteractionRow, Timeline};
 use crm_domain::id::{ComplaintId, CustomerId};
@@ -67,11 +67,11 @@ fn corrected_type(
 /// first `201` again (with `idempotent-replayed: true`).
 pub fn create(ctx: &Ctx<'_>) -> ApiResult {
     let draft: InteractionDraft = ctx.json()?;
-    let new = draft.validate(ctx.now).map_err(invalid)?;
+    let new = draft.validate(ctx.now).map_err(ApiError::from)?;
     idempotency::run(ctx, |db| {
         require_customer(db, &new.customer_id)?;
         let corrected = corrected_type(db, new.corrects_id, &new.customer_id)?;
-        let terms = case_rule(&new, corrected).map_err(|e| invalid(vec![e]))?;
+        let terms = case_rule(&new, corrected).map_err(|e| ApiError::from(vec![e]))?;
         let id = InteractionId::new(new_ulid(ctx.now));
         let complaint_id = terms.map(|_| ComplaintId::new(new_ulid(ctx.now)));
         repo::insert(db, id, &new, complaint_id, ctx.now)?;

@@ -8,24 +8,14 @@ pub mod surveys;
 
 use crate::repo::After;
 use crm_domain::id::CustomerId;
-use crm_domain::interaction::Invalid;
+
 use crm_domain::page::{Cursor, Limit};
 use crm_domain::time::Timestamp;
-use crm_http::{ApiError, ApiResult, Ctx, FieldError, Response, etag, json_response};
+use crm_http::{ApiError, ApiResult, Ctx, FieldError, json_response};
 use crm_store::Database;
 use crm_store::read::customers::customer_status;
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
-
-/// A 422 listing every invalid field.
-pub(crate) fn invalid(errors: Vec<Invalid>) -> ApiError {
-    ApiError::Validation(
-        errors
-            .into_iter()
-            .map(|i| FieldError::new(i.field, i.message))
-            .collect(),
-    )
-}
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(e.to_string())
@@ -59,13 +49,6 @@ pub(crate) fn created<T: Serialize>(body: &T, location: &str) -> ApiResult {
     let mut response = json_response(StatusCode::CREATED, body)?;
     let value = HeaderValue::from_str(location).map_err(internal)?;
     response.headers_mut().insert(header::LOCATION, value);
-    Ok(response)
-}
-
-/// Adds the `etag` of `version` to `response`.
-pub(crate) fn with_etag(mut response: Response, version: i64) -> ApiResult {
-    let value = HeaderValue::from_str(&etag(version)).map_err(internal)?;
-    response.headers_mut().insert(header::ETAG, value);
     Ok(response)
 }
 

@@ -1,7 +1,7 @@
 //! Satisfaction: `POST /v1/interactions/surveys`, `GET /v1/interactions/surveys/{id}`
 //! and `GET /v1/interactions/surveys/summary`.
 
-use super::{Query, created, invalid, is_erased, require_customer, ts};
+use super::{Query, created, is_erased, require_customer, ts};
 use crate::repo::interactions as interactions_repo;
 use crate::repo::surveys::{self as repo, InsertError, Period, SurveyRow};
 use crm_domain::interaction::{Channel, SurveyDraft, SurveyId};
@@ -27,7 +27,7 @@ fn view(s: &SurveyRow, redacted: bool) -> Value {
 /// takes that interaction's channel; each interaction gets at most one answer per kind.
 pub fn create(ctx: &Ctx<'_>) -> ApiResult {
     let draft: SurveyDraft = ctx.json()?;
-    let new = draft.validate().map_err(invalid)?;
+    let new = draft.validate().map_err(ApiError::from)?;
     idempotency::run(ctx, |db| {
         require_customer(db, &new.customer_id)?;
         let channel = match new.interaction_id {
