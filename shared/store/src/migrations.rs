@@ -141,8 +141,9 @@ pub fn migrate_with(db: &dyn Database, migrations: &[&Migration]) -> Result<i64,
     // its own journalling, which is correct, only slower: not a reason to fail.
     let _ = db.execute("PRAGMA journal_mode=WAL", &[]);
     db.execute(CREATE_SCHEMA_MIGRATIONS, &[])?;
+    let mut outcome = Ok(());
     for migration in migrations.iter().filter(|m| !is_done(m)) {
-        transaction(db, &mut |db| {
+        outcome = transaction(db, &mut |db| {
             let key = [
                 Value::from(migration.owner),
                 Value::Integer(migration.version),
@@ -163,9 +164,18 @@ pub fn migrate_with(db: &dyn Database, migrations: &[&Migration]) -> Result<i64,
                  VALUES (?, ?, ?, CAST(unixepoch('subsec') * 1000 AS INTEGER))",
                 &[key[0].clone(), key[1].clone(), Value::from(migration.name)],
             )?;
-            record_header(db)
-        })?;
+            Ok(())
+        });
+        if outcome.is_err() {
+            break;
+        }
     }
+    // Once, after the loop (also after a failed step, for what did apply): a header is
+    // only ever written from what the table holds inside a write transaction, so a crash
+    // part-way leaves a stale header (the next request takes this path again), never one
+    // that names a set not applied.
+    transaction(db, &mut |db| record_header(db))?;
+    outcome?;
     current_version(db)
 }
 
