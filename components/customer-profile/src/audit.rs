@@ -3,9 +3,9 @@
 //! keyed chain (against an exported head, to catch truncation), and sealing.
 
 use crm_domain::id::CustomerId;
-use crm_domain::page::{Cursor, Limit};
+use crm_domain::page::Cursor;
 use crm_domain::time::Timestamp;
-use crm_http::{ApiError, ApiResult, Ctx, FieldError, json_response};
+use crm_http::{ApiError, ApiResult, Ctx, QueryParams, json_response};
 use crm_store::audit::{self, AuditKey, Head, KEY_VARIABLE, Record};
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -49,14 +49,14 @@ fn key(ctx: &Ctx<'_>) -> Result<AuditKey, ApiError> {
 /// first, each with its MAC once sealed. Records outlive an erasure: they hold ids,
 /// never personal values.
 pub fn list(ctx: &Ctx<'_>) -> ApiResult {
-    ctx.only_query_params(&["limit", "cursor"])?;
+    let mut q = QueryParams::new(ctx, &["limit", "cursor"])?;
     let id = ctx
         .param("id")
         .and_then(|s| CustomerId::parse(s).ok())
         .ok_or_else(|| ApiError::NotFound("no such customer".into()))?;
-    let limit = Limit::parse(ctx.query("limit")?.as_deref())
-        .map_err(|e| ApiError::Validation(vec![FieldError::new("limit", e.to_string())]))?;
-    let before = cursor(ctx)?;
+    let limit = q.limit()?;
+    let before = q.cursor(seq)?;
+    let limit = q.finish(limit)?;
     let page = i64::from(limit.get());
     let mut records = audit::of_customer(ctx.db()?, &id.to_string(), before, page + 1)?;
     page_response(&mut records, page)
@@ -65,12 +65,14 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
 /// `GET /v1/customers/audit/records?actor=&action=&limit=&cursor=`: the whole trail,
 /// newest first (list reads with their filter and count, refusals, seals…).
 pub fn records(ctx: &Ctx<'_>) -> ApiResult {
-    ctx.only_query_params(&["actor", "action", "limit", "cursor"])?;
-    let limit = Limit::parse(ctx.query("limit")?.as_deref())
-        .map_err(|e| ApiError::Validation(vec![FieldError::new("limit", e.to_string())]))?;
-    let before = cursor(ctx)?;
-    let actor = bounded_query(ctx, "actor", MAX_ACTOR_CHARS)?;
-    let action = bounded_query(ctx, "action", MAX_ACTION_CHARS)?;
+    let mut q = QueryParams::new(ctx, &["actor", "action", "limit", "cursor"])?;
+    let limit = q.limit()?;
+    let before = q.cursor(seq)?;
+    // Longer or empty filters are refused as the contract says rather than silently
+    // matching nothing.
+    let actor = q.text("actor", MAX_ACTOR_CHARS)?;
+    let action = q.text("action", MAX_ACTION_CHARS)?;
+    let limit = q.finish(limit)?;
     let page = i64::from(limit.get());
     let mut records = audit::records(
         ctx.db()?,
@@ -87,29 +89,9 @@ const MAX_ACTOR_CHARS: usize = 128;
 /// Longest `action` filter the contract accepts.
 const MAX_ACTION_CHARS: usize = 64;
 
-/// A filter parameter of 1 to `max` characters when present: longer or empty values are
-/// refused as the contract says rather than silently matching nothing.
-fn bounded_query(ctx: &Ctx<'_>, name: &str, max: usize) -> Result<Option<String>, ApiError> {
-    let value = ctx.query(name)?;
-    match &value {
-        Some(v) if v.is_empty() || v.chars().count() > max => Err(ApiError::invalid(
-            name,
-            format!("must be 1 to {max} characters"),
-        )),
-        _ => Ok(value),
-    }
-}
-
-/// The `seq` a paging cursor names.
-fn cursor(ctx: &Ctx<'_>) -> Result<Option<i64>, ApiError> {
-    match ctx.query("cursor")? {
-        None => Ok(None),
-        Some(token) => Cursor::decode(&token)
-            .ok()
-            .and_then(|c| c.key().parse::<i64>().ok())
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor returned by this API")),
-    }
+/// The `seq` a paging cursor's key names.
+fn seq(key: &str) -> Option<i64> {
+    key.parse().ok()
 }
 
 /// One page of records (`records` holds one more than `page` when there are more).

@@ -7,12 +7,13 @@ use crm_domain::customer::{
     Customer, CustomerDraft, CustomerStatus, Mode, Segment, ValueTier, effective_status,
 };
 use crm_domain::id::CustomerId;
-use crm_domain::page::{Cursor, Limit};
+use crm_domain::page::Cursor;
 use crm_domain::security::{Visibility, Writing, customer_field, may_write_customer_field};
 use crm_domain::time::Timestamp;
 use crm_http::{
-    ApiError, ApiResult, Ctx, FieldError, MAX_BODY_BYTES, MERGE_PATCH_JSON, etag, from_json_value,
-    idempotency, json_body, json_response, merge_patch, new_ulid, require_if_match, with_etag,
+    ApiError, ApiResult, Ctx, FieldError, MAX_BODY_BYTES, MERGE_PATCH_JSON, QueryParams, etag,
+    from_json_value, idempotency, json_body, json_response, merge_patch, new_ulid,
+    require_if_match, with_etag,
 };
 use http::{HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
@@ -266,32 +267,14 @@ fn parse_enum<T>(
 
 /// `GET /v1/customers?q=&segment=&tier=&tag=&rmId=&status=&limit=&cursor=`.
 pub fn list(ctx: &Ctx<'_>) -> ApiResult {
-    ctx.only_query_params(LIST_PARAMS)?;
-    let mut errors = Vec::new();
-    let limit = Limit::parse(ctx.query("limit")?.as_deref())
-        .map_err(|e| errors.push(FieldError::new("limit", e.to_string())))
-        .ok();
-    let cursor = match ctx.query("cursor")? {
-        None => None,
-        Some(token) => match Cursor::decode(&token) {
-            Ok(c) if CustomerId::parse(c.key()).is_ok() => Some(c),
-            _ => {
-                errors.push(FieldError::new(
-                    "cursor",
-                    "is not a cursor returned by this API",
-                ));
-                None
-            }
-        },
-    };
+    let mut params = QueryParams::new(ctx, LIST_PARAMS)?;
+    let limit = params.limit()?;
+    let cursor = params.cursor(|key| CustomerId::parse(key).is_ok().then(|| key.to_owned()))?;
     let q = ctx.query("q")?.map(|q| q.trim().to_owned());
     if let Some(q) = &q
         && (q.is_empty() || q.chars().count() > MAX_Q)
     {
-        errors.push(FieldError::new(
-            "q",
-            format!("must be 1 to {MAX_Q} characters"),
-        ));
+        params.reject("q", format!("must be 1 to {MAX_Q} characters"));
     }
     let status = parse_enum(
         ctx,
@@ -300,10 +283,10 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
         "active|dormant|closed".into(),
     )?;
     if status == Some(CustomerStatus::Erased) {
-        errors.push(FieldError::new(
+        params.reject(
             "status",
             "erased customers are not listed; see /v1/customers/segments/summary",
-        ));
+        );
     }
     let filter = Filter {
         q,
@@ -324,10 +307,8 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
         }
         filter.rm_id = Some(manager.to_owned());
     }
-    let (Some(limit), true) = (limit, errors.is_empty()) else {
-        return Err(ApiError::Validation(errors));
-    };
-    let after = cursor.as_ref().map(Cursor::key);
+    let limit = params.finish(limit)?;
+    let after = cursor.as_deref();
     let (page, more) = search::list(ctx.db()?, &filter, after, limit.get(), ctx.now)?;
     let next = match (more, page.last()) {
         (true, Some(last)) => Some(Cursor::after(&last.customer.id.to_string()).encode()),

@@ -9,10 +9,10 @@ use crm_domain::loan::{
     ApplicationRequest, ApplicationStatus, Invalid, LoanApplicationId, LoanProduct, Policy,
     TransitionRequest,
 };
-use crm_domain::page::{Cursor, Limit};
+use crm_domain::page::Cursor;
 use crm_domain::security::Action;
 use crm_http::{
-    ApiError, ApiResult, Ctx, FieldError, from_json_value, header_value, idempotency,
+    ApiError, ApiResult, Ctx, QueryParams, from_json_value, header_value, idempotency,
     json_response, new_ulid, require_if_match, with_etag,
 };
 use crm_store::in_transaction;
@@ -123,71 +123,29 @@ pub fn get(ctx: &Ctx<'_>) -> ApiResult {
 
 const LIST_PARAMS: &[&str] = &["customerId", "product", "status", "limit", "cursor"];
 
-fn parse_query<T>(
-    ctx: &Ctx<'_>,
-    name: &str,
-    parse: impl Fn(&str) -> Option<T>,
-    expected: &str,
-    errors: &mut Vec<FieldError>,
-) -> Result<Option<T>, ApiError> {
-    Ok(match ctx.query(name)? {
-        None => None,
-        Some(raw) => {
-            let parsed = parse(&raw);
-            if parsed.is_none() {
-                errors.push(FieldError::new(name, expected));
-            }
-            parsed
-        }
-    })
-}
-
 /// `GET /v1/loans/applications?customerId=&product=&status=&limit=&cursor=`, newest first.
 pub fn list(ctx: &Ctx<'_>) -> ApiResult {
-    ctx.only_query_params(LIST_PARAMS)?;
-    let mut errors = Vec::new();
-    let limit = Limit::parse(ctx.query("limit")?.as_deref())
-        .map_err(|e| errors.push(FieldError::new("limit", e.to_string())))
-        .ok();
-    let cursor = parse_query(
-        ctx,
-        "cursor",
-        |t| {
-            Cursor::decode(t)
-                .ok()
-                .filter(|c| LoanApplicationId::parse(c.key()).is_ok())
-        },
-        "is not a cursor returned by this API",
-        &mut errors,
-    )?;
+    let mut q = QueryParams::new(ctx, LIST_PARAMS)?;
+    let limit = q.limit()?;
+    let cursor = q.cursor(|key| {
+        LoanApplicationId::parse(key)
+            .is_ok()
+            .then(|| key.to_owned())
+    })?;
     let filter = Filter {
-        customer_id: parse_query(
-            ctx,
-            "customerId",
-            |s| CustomerId::parse(s).ok(),
-            "must be a customer id (cus_…)",
-            &mut errors,
-        )?,
-        product: parse_query(
-            ctx,
-            "product",
-            LoanProduct::parse,
-            &format!("must be one of {}", LoanProduct::expected()),
-            &mut errors,
-        )?,
-        status: parse_query(
-            ctx,
+        customer_id: q.parsed("customerId", |s| {
+            CustomerId::parse(s).map_err(|_| "must be a customer id (cus_…)")
+        })?,
+        product: q.one_of("product", LoanProduct::parse, LoanProduct::expected())?,
+        status: q.one_of(
             "status",
             ApplicationStatus::parse,
-            &format!("must be one of {}", ApplicationStatus::expected()),
-            &mut errors,
+            ApplicationStatus::expected(),
         )?,
         book: ctx.book().map(str::to_owned),
     };
-    let (Some(limit), true) = (limit, errors.is_empty()) else {
-        return Err(ApiError::Validation(errors));
-    };
-    let after = cursor.as_ref().map(Cursor::key);
+    let limit = q.finish(limit)?;
+    let after = cursor.as_deref();
     let (page, more) = repo::list(ctx.db()?, &filter, after, limit.get(), ctx.now)?;
     let next = match (more, page.last()) {
         (true, Some(last)) => Some(Cursor::after(&last.id.to_string()).encode()),

@@ -9,10 +9,10 @@ use crate::requests::{
 };
 use crm_domain::id::CustomerId;
 use crm_domain::loyalty::{EarnRequest, EntryKind, LoyaltyEntryId, Rules};
-use crm_domain::page::{Cursor, Limit};
+use crm_domain::page::Cursor;
 use crm_http::{
-    ApiError, ApiResult, Ctx, FieldError, etag, header_value, idempotency, json_response, new_ulid,
-    require_if_match,
+    ApiError, ApiResult, Ctx, QueryParams, etag, header_value, idempotency, json_response,
+    new_ulid, require_if_match,
 };
 use crm_store::in_transaction;
 use http::{StatusCode, header};
@@ -215,41 +215,14 @@ pub fn account(ctx: &Ctx<'_>) -> ApiResult {
 
 /// `GET /v1/loyalty/accounts/{customerId}/ledger?kind=&limit=&cursor=`, newest first.
 pub fn ledger_page(ctx: &Ctx<'_>) -> ApiResult {
-    ctx.only_query_params(&["kind", "limit", "cursor"])?;
+    let mut q = QueryParams::new(ctx, &["kind", "limit", "cursor"])?;
     let customer = customer_param(ctx)?;
-    let mut errors = Vec::new();
-    let kind = match ctx.query("kind")? {
-        None => None,
-        Some(k) => EntryKind::parse(&k).or_else(|| {
-            errors.push(FieldError::new(
-                "kind",
-                format!("must be one of {}", EntryKind::expected()),
-            ));
-            None
-        }),
-    };
-    let limit = Limit::parse(ctx.query("limit")?.as_deref())
-        .map_err(|e| errors.push(FieldError::new("limit", e.to_string())))
-        .ok();
-    let before = match ctx.query("cursor")? {
-        None => Some(i64::MAX),
-        Some(token) => match Cursor::decode(&token).map(|c| c.key().parse::<i64>()) {
-            Ok(Ok(seq)) if seq > 0 => Some(seq),
-            _ => {
-                errors.push(FieldError::new(
-                    "cursor",
-                    "is not a cursor returned by this API",
-                ));
-                None
-            }
-        },
-    };
-    let (Some(limit), Some(before)) = (limit, before) else {
-        return Err(ApiError::Validation(errors));
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let kind = q.one_of("kind", EntryKind::parse, EntryKind::expected())?;
+    let limit = q.limit()?;
+    let before = q
+        .cursor(|key| key.parse::<i64>().ok().filter(|seq| *seq > 0))?
+        .unwrap_or(i64::MAX);
+    let limit = q.finish(limit)?;
     let db = ctx.db()?;
     ledger::check_customer(db, &customer, true).map_err(refused)?;
     let wanted = i64::from(limit.get());

@@ -3,15 +3,15 @@
 
 use crate::repo::{self, NewFeedback};
 use crm_domain::id::CustomerId;
-use crm_domain::page::{Cursor, Limit};
+use crm_domain::page::Cursor;
 use crm_domain::recommendation::{
     Channel, FeedbackAction, FeedbackId, Product, ProductBody, valid_code,
 };
 use crm_domain::security::{Visibility, customer_field};
 use crm_domain::time::Timestamp;
 use crm_http::{
-    ApiError, ApiResult, Ctx, FieldError, etag, header_value, idempotency, json_response, new_ulid,
-    require_if_match,
+    ApiError, ApiResult, Ctx, QueryParams, etag, header_value, idempotency, json_response,
+    new_ulid, require_if_match,
 };
 use crm_recommend::{DEFAULT_LIMIT, MAX_LIMIT, RecommendError, load_catalogue, load_product};
 use crm_store::read::customers;
@@ -37,68 +37,20 @@ fn customer_param(ctx: &Ctx<'_>) -> Result<CustomerId, ApiError> {
 }
 
 /// Collects every bad query parameter so that one 422 lists them all.
-struct Query<'c, 'a> {
-    ctx: &'c Ctx<'a>,
-    errors: Vec<FieldError>,
-}
-
-impl<'c, 'a> Query<'c, 'a> {
-    fn new(ctx: &'c Ctx<'a>, known: &[&str]) -> Result<Self, ApiError> {
-        ctx.only_query_params(known)?;
-        Ok(Query {
-            ctx,
-            errors: Vec::new(),
-        })
-    }
-
-    fn parsed<T>(
-        &mut self,
-        name: &str,
-        parse: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<Option<T>, ApiError> {
-        let Some(raw) = self.ctx.query(name)? else {
-            return Ok(None);
-        };
-        match parse(&raw) {
-            Ok(v) => Ok(Some(v)),
-            Err(message) => {
-                self.errors.push(FieldError::new(name, message));
-                Ok(None)
-            }
-        }
-    }
-
-    fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.errors))
-        }
-    }
-}
-
 fn channel(raw: &str) -> Result<Channel, String> {
     Channel::parse(raw).ok_or_else(|| format!("must be one of {}", Channel::expected()))
 }
 
-fn boolean(raw: &str) -> Result<bool, String> {
-    match raw {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err("must be true or false".into()),
-    }
-}
-
 /// `GET /v1/recommendations/{customerId}?limit=3&channel=&explain=`.
 pub fn recommend(ctx: &Ctx<'_>) -> ApiResult {
-    let mut q = Query::new(ctx, &["limit", "channel", "explain"])?;
+    let mut q = QueryParams::new(ctx, &["limit", "channel", "explain"])?;
     let limit = q.parsed("limit", |raw| match raw.parse::<usize>() {
         Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
         _ => Err(format!("must be an integer from 1 to {MAX_LIMIT}")),
     })?;
     let channel = q.parsed("channel", channel)?;
-    let explain = q.parsed("explain", boolean)?.unwrap_or(false);
-    q.finish()?;
+    let explain = q.flag("explain")?.unwrap_or(false);
+    q.check()?;
     let customer = customer_param(ctx)?;
     let answer = crm_recommend::recommend(
         ctx.db()?,
@@ -147,24 +99,12 @@ fn product_response(status: StatusCode, product: &Product, version: i64) -> ApiR
 /// code, paged.
 pub fn products(ctx: &Ctx<'_>) -> ApiResult {
     use crm_domain::recommendation::Category;
-    let mut q = Query::new(ctx, &["limit", "cursor", "category", "active"])?;
-    let limit = q
-        .parsed("limit", |raw| {
-            Limit::parse(Some(raw)).map_err(|e| e.to_string())
-        })?
-        .unwrap_or(Limit::parse(None).map_err(|e| ApiError::Internal(e.to_string()))?);
-    let after = q.parsed("cursor", |raw| {
-        Cursor::decode(raw)
-            .ok()
-            .map(|c| c.key().to_owned())
-            .filter(|k| valid_code(k))
-            .ok_or_else(|| "is not a cursor returned by this API".into())
-    })?;
-    let category = q.parsed("category", |raw| {
-        Category::parse(raw).ok_or_else(|| format!("must be one of {}", Category::expected()))
-    })?;
-    let active = q.parsed("active", boolean)?;
-    q.finish()?;
+    let mut q = QueryParams::new(ctx, &["limit", "cursor", "category", "active"])?;
+    let limit = q.limit()?;
+    let after = q.cursor(|key| valid_code(key).then(|| key.to_owned()))?;
+    let category = q.one_of("category", Category::parse, Category::expected())?;
+    let active = q.flag("active")?;
+    let limit = q.finish(limit)?;
     let db = ctx.db()?;
     let rows = crm_store::read::recommendations::catalogue(db)?;
     let mut items = Vec::new();
@@ -314,25 +254,24 @@ pub fn acceptance_rate(accepted: i64, shown: i64) -> Option<String> {
 /// `GET /v1/recommendations/stats?from=&to=`: per product, feedback in `[from, to)`
 /// (default: the 30 days before now; at most 366 days).
 pub fn stats(ctx: &Ctx<'_>) -> ApiResult {
-    let mut q = Query::new(ctx, &["from", "to"])?;
+    let mut q = QueryParams::new(ctx, &["from", "to"])?;
     let time = |raw: &str| Timestamp::parse(raw).map_err(|e| e.to_string());
     let from = q.parsed("from", time)?;
     let to = q.parsed("to", time)?;
-    let had_errors = !q.errors.is_empty();
+    let had_errors = q.has_problems();
     let to_value = to.unwrap_or(ctx.now);
     let from_value = from.unwrap_or(to_value.plus_millis(-DEFAULT_STATS_DAYS * DAY_MS));
     if !had_errors {
         if from_value >= to_value {
-            q.errors
-                .push(FieldError::new("to", "must be later than from"));
+            q.reject("to", "must be later than from");
         } else if to_value.unix_millis() - from_value.unix_millis() > MAX_STATS_DAYS * DAY_MS {
-            q.errors.push(FieldError::new(
+            q.reject(
                 "from",
                 format!("the period may span at most {MAX_STATS_DAYS} days"),
-            ));
+            );
         }
     }
-    q.finish()?;
+    q.check()?;
     let db = ctx.db()?;
     let names: Vec<(String, String)> = load_catalogue(db)?
         .into_iter()

@@ -2,7 +2,7 @@
 //! `GET /v1/interactions/complaints/{id}` (the case and its history) and
 //! `POST /v1/interactions/complaints/{id}/transitions`.
 
-use super::{Query, cursor_after, is_erased, ts};
+use super::{Query, cursor_after, is_erased, page, ts};
 use crate::repo::complaints::{self as repo, ComplaintRow, HistoryRow, Queue};
 use crm_domain::id::CustomerId;
 use crm_domain::interaction::{
@@ -199,7 +199,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     let assignee = q.text("assignee", MAX_ACTOR)?;
     let customer = q.parsed("customerId", CustomerId::parse)?;
     let overdue = q.parsed("overdue", boolean)?;
-    let (limit, after) = q.page(|id| ComplaintId::parse(id).is_ok())?;
+    let (limit, after) = page(&mut q, |id| ComplaintId::parse(id).is_ok())?;
     let limit = q.finish(limit)?;
     let queue = Queue {
         status,

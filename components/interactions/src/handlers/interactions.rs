@@ -1,7 +1,7 @@
 //! `POST /v1/interactions`, `GET /v1/interactions/{id}`, and the customer's timeline
 //! `GET /v1/interactions?customerId=…`.
 
-use super::{Query, created, cursor_after, is_erased, require_customer, ts};
+use super::{Query, created, cursor_after, is_erased, page, require_customer, ts};
 use crate::repo::complaints::{self, Opening};
 use crate::repo::interactions::{self as repo, InteractionRow, Timeline};
 use crm_domain::id::{ComplaintId, CustomerId};
@@ -129,7 +129,7 @@ pub fn timeline(ctx: &Ctx<'_>) -> ApiResult {
     let channel = q.one_of("channel", Channel::parse, Channel::expected())?;
     let kind = q.one_of("type", InteractionType::parse, InteractionType::expected())?;
     let (from, to) = q.period()?;
-    let (limit, after) = q.page(|id| InteractionId::parse(id).is_ok())?;
+    let (limit, after) = page(&mut q, |id| InteractionId::parse(id).is_ok())?;
     let (customer, limit) = q.finish(customer.zip(limit))?;
     let db = ctx.db()?;
     let redacted = match crm_store::read::customers::customer_status(db, &customer.to_string())? {

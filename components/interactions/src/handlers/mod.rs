@@ -11,7 +11,7 @@ use crm_domain::id::CustomerId;
 
 use crm_domain::page::{Cursor, Limit};
 use crm_domain::time::Timestamp;
-use crm_http::{ApiError, ApiResult, Ctx, FieldError, json_response};
+use crm_http::{ApiError, ApiResult, json_response};
 use crm_store::Database;
 use crm_store::read::customers::customer_status;
 use http::{HeaderValue, StatusCode, header};
@@ -53,119 +53,16 @@ pub(crate) fn created<T: Serialize>(body: &T, location: &str) -> ApiResult {
 }
 
 /// Query parameters collected with every problem they have, for one 422.
-pub(crate) struct Query<'c, 'a> {
-    ctx: &'c Ctx<'a>,
-    errors: Vec<FieldError>,
-}
+pub(crate) use crm_http::QueryParams as Query;
 
-impl<'c, 'a> Query<'c, 'a> {
-    /// Refuses unknown parameters (400) before anything else.
-    pub(crate) fn new(ctx: &'c Ctx<'a>, known: &[&str]) -> Result<Self, ApiError> {
-        ctx.only_query_params(known)?;
-        Ok(Query {
-            ctx,
-            errors: Vec::new(),
-        })
-    }
-
-    fn reject(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError::new(field, message));
-    }
-
-    /// A text parameter, 1 to `max` characters when present.
-    pub(crate) fn text(&mut self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
-        let value = self.ctx.query(name)?;
-        if let Some(v) = &value
-            && (v.is_empty() || v.chars().count() > max)
-        {
-            self.reject(name, format!("must be 1 to {max} characters"));
-            return Ok(None);
-        }
-        Ok(value)
-    }
-
-    /// A parameter parsed by `parse`, whose error becomes the message.
-    pub(crate) fn parsed<T, E: std::fmt::Display>(
-        &mut self,
-        name: &str,
-        parse: impl Fn(&str) -> Result<T, E>,
-    ) -> Result<Option<T>, ApiError> {
-        let Some(raw) = self.ctx.query(name)? else {
-            return Ok(None);
-        };
-        match parse(&raw) {
-            Ok(v) => Ok(Some(v)),
-            Err(e) => {
-                self.reject(name, e.to_string());
-                Ok(None)
-            }
-        }
-    }
-
-    /// A parameter that must be present, parsed by `parse`.
-    pub(crate) fn required<T, E: std::fmt::Display>(
-        &mut self,
-        name: &str,
-        parse: impl Fn(&str) -> Result<T, E>,
-    ) -> Result<Option<T>, ApiError> {
-        if self.ctx.query(name)?.is_none() {
-            self.reject(name, "is required");
-            return Ok(None);
-        }
-        self.parsed(name, parse)
-    }
-
-    /// A closed-set parameter.
-    pub(crate) fn one_of<T>(
-        &mut self,
-        name: &str,
-        parse: fn(&str) -> Option<T>,
-        expected: String,
-    ) -> Result<Option<T>, ApiError> {
-        self.parsed(name, |raw| {
-            parse(raw).ok_or_else(|| format!("must be one of {expected}"))
-        })
-    }
-
-    /// `from` and `to` as RFC 3339 instants, `from` before `to`.
-    pub(crate) fn period(&mut self) -> Result<(Option<Timestamp>, Option<Timestamp>), ApiError> {
-        let from = self.parsed("from", Timestamp::parse)?;
-        let to = self.parsed("to", Timestamp::parse)?;
-        if let (Some(f), Some(t)) = (from, to)
-            && f >= t
-        {
-            self.reject("to", "must be later than from");
-        }
-        Ok((from, to))
-    }
-
-    /// `limit` and `cursor`; the cursor's id must parse with `id_ok`.
-    pub(crate) fn page(
-        &mut self,
-        id_ok: fn(&str) -> bool,
-    ) -> Result<(Option<Limit>, Option<After>), ApiError> {
-        let limit = match self.parsed("limit", |raw| Limit::parse(Some(raw)))? {
-            Some(limit) => Some(limit),
-            None if self.ctx.query("limit")?.is_none() => Limit::parse(None).ok(),
-            None => None,
-        };
-        let after = self.parsed("cursor", |raw| {
-            Cursor::decode(raw)
-                .ok()
-                .and_then(|c| decode_after(c.key(), id_ok))
-                .ok_or("is not a cursor returned by this API")
-        })?;
-        Ok((limit, after))
-    }
-
-    /// The collected problems as one 422, or the value when there were none.
-    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
-        match value {
-            Some(v) if self.errors.is_empty() => Ok(v),
-            _ if self.errors.is_empty() => Err(ApiError::invalid("query", "is invalid")),
-            _ => Err(ApiError::Validation(self.errors)),
-        }
-    }
+/// `limit` and `cursor`; the cursor's id must parse with `id_ok`.
+pub(crate) fn page(
+    q: &mut Query<'_, '_>,
+    id_ok: fn(&str) -> bool,
+) -> Result<(Option<Limit>, Option<After>), ApiError> {
+    let limit = q.limit()?;
+    let after = q.cursor(|key| decode_after(key, id_ok))?;
+    Ok((limit, after))
 }
 
 /// The cursor token after `item` (sort value `at`, id `id`).
