@@ -81,6 +81,20 @@ closed_enum!(
         CatalogueRead = "catalogue.read",
         CatalogueWrite = "catalogue.write",
         OfferStats = "offer.stats",
+        /// Account events from core banking (a service token with the admin role).
+        EngagementEventIngest = "engagement.event.ingest",
+        EngagementRulesRead = "engagement.rules.read",
+        EngagementRulesWrite = "engagement.rules.write",
+        EngagementAlertList = "engagement.alert.list",
+        EngagementAlertRead = "engagement.alert.read",
+        /// Acknowledge, dismiss or convert an alert into a task.
+        EngagementAlertAct = "engagement.alert.act",
+        EngagementTaskCreate = "engagement.task.create",
+        EngagementTaskList = "engagement.task.list",
+        EngagementTaskRead = "engagement.task.read",
+        EngagementTaskTransition = "engagement.task.transition",
+        /// Move a departing relationship manager's open tasks and customers to another.
+        EngagementTaskHandover = "engagement.task.handover",
     }
 );
 
