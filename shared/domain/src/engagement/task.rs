@@ -6,7 +6,9 @@
 use super::text::{instant, optional_text, text};
 use crate::closed_enum;
 use crate::id::{ComplaintId, CustomerId, LoanApplicationId};
-use crate::interaction::{Channel, MAX_NOTES, MAX_OUTCOME, MAX_SUBJECT, Sentiment, valid_actor};
+use crate::interaction::{
+    Channel, InteractionType, MAX_NOTES, MAX_OUTCOME, MAX_SUBJECT, Sentiment, valid_actor,
+};
 use crate::invalid::Invalid;
 use crate::time::Timestamp;
 use serde::Deserialize;
@@ -237,6 +239,9 @@ impl TaskDraft {
 pub struct ContactDraft {
     /// Where it happened.
     pub channel: Option<Channel>,
+    /// What kind of contact; `sales` when absent, never `complaint`.
+    #[serde(rename = "type")]
+    pub kind: Option<InteractionType>,
     /// What it was about.
     pub subject: Option<String>,
     /// What came of it.
@@ -254,6 +259,8 @@ pub struct ContactDraft {
 pub struct NewContact {
     /// Where.
     pub channel: Channel,
+    /// What kind of contact.
+    pub kind: InteractionType,
     /// About what.
     pub subject: String,
     /// What came of it.
@@ -318,6 +325,12 @@ impl TaskMoveDraft {
                 errors.push(Invalid::new("contact.channel", "is required"));
                 None
             });
+            if c.kind == Some(InteractionType::Complaint) {
+                errors.push(Invalid::new(
+                    "contact.type",
+                    "a complaint is logged in the interactions service, not by a task",
+                ));
+            }
             let subject = match c.subject.as_deref() {
                 None => {
                     errors.push(Invalid::new("contact.subject", "is required"));
@@ -357,6 +370,7 @@ impl TaskMoveDraft {
                 (Some(channel), Some(subject), Some(outcome), Some(notes), Some(occurred_at)) => {
                     Some(NewContact {
                         channel,
+                        kind: c.kind.unwrap_or(InteractionType::Sales),
                         subject,
                         outcome,
                         notes,
@@ -474,6 +488,7 @@ mod tests {
             to: Some(TaskStatus::Done),
             note: Some("x".repeat(MAX_NOTE + 1)),
             contact: Some(ContactDraft {
+                kind: Some(InteractionType::Complaint),
                 occurred_at: Some("2030-01-01T00:00:00Z".into()),
                 ..ContactDraft::default()
             }),
@@ -483,6 +498,7 @@ mod tests {
             [
                 "note",
                 "contact.channel",
+                "contact.type",
                 "contact.subject",
                 "contact.occurredAt"
             ]
