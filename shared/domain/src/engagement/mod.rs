@@ -7,6 +7,7 @@
 //! and stores what these rules decide.
 
 mod alert;
+pub mod churn;
 mod event;
 mod rules;
 mod task;
