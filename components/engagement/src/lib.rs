@@ -1,5 +1,5 @@
 //! Engagement: account events from core banking turned into alerts by versioned rules,
-//! and the relationship manager's task queue those alerts feed.
+//! churn early warning, and the relationship manager's task queue both feed.
 //!
 //! Serves `/v1/engagement/...`. This file holds only the route table and the Spin entry
 //! point; handlers translate HTTP to domain calls and back (`docs/engagement.md`).
@@ -9,7 +9,7 @@ pub mod repo;
 
 use crm_domain::security::Action;
 use crm_http::{Route, Service, health};
-use handlers::{alerts, events, rules, tasks};
+use handlers::{alerts, churn, events, rules, tasks};
 
 /// This component: its name in `spin.toml`, its version and its routes.
 pub const SERVICE: Service = Service {
@@ -45,6 +45,11 @@ const ROUTES: &[Route] = &[
     Route::post("/v1/engagement/tasks/:id/transitions", tasks::transition)
         .requires(Action::EngagementTaskTransition)
         .customer_of_resource(),
+    Route::get("/v1/engagement/churn", churn::list).requires(Action::EngagementChurnList),
+    Route::post("/v1/engagement/churn/runs", churn::run).requires(Action::EngagementChurnRun),
+    Route::get("/v1/engagement/churn/:customerId", churn::get)
+        .requires(Action::EngagementChurnRead)
+        .customer_in_path("customerId"),
 ];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.

@@ -169,6 +169,10 @@ fn seed(db: &dyn Database, id: &str, n: u32) {
     );
     run(
         db,
+        &p("INSERT INTO engagement_churn_scores VALUES ('CUS', 7#, 'high', 1, '[]', 1, 1)"),
+    );
+    run(
+        db,
         &p(
             "INSERT INTO engagement_tasks (id, customer_id, type, title, assignee, priority,
                 status, due_at, note, created_by, version, created_at, updated_at)
@@ -303,6 +307,7 @@ fn an_erased_customers_text_is_redacted_and_records_deleted_in_every_owners_tabl
     );
 
     assert!(of("engagement_events", "id", X).is_empty());
+    assert!(of("engagement_churn_scores", "band", X).is_empty());
     assert_eq!(
         of(
             "engagement_alerts",

@@ -6,6 +6,7 @@
 //! import each other, and moving it into `crm-http` is a change to that component too.
 
 pub mod alerts;
+pub mod churn;
 pub mod events;
 pub mod rules;
 pub mod tasks;

@@ -3,6 +3,7 @@
 //! (the write's own, or `crm_store::in_transaction`); each function says so.
 
 pub mod alerts;
+pub mod churn;
 pub mod events;
 pub mod rules;
 pub mod tasks;

@@ -95,6 +95,12 @@ closed_enum!(
         EngagementTaskTransition = "engagement.task.transition",
         /// Move a departing relationship manager's open tasks and customers to another.
         EngagementTaskHandover = "engagement.task.handover",
+        /// One customer's churn score, explained.
+        EngagementChurnRead = "engagement.churn.read",
+        /// A book's at-risk list, from the latest run's scores.
+        EngagementChurnList = "engagement.churn.list",
+        /// A churn run: scores customers and creates retention tasks (a scheduler's job).
+        EngagementChurnRun = "engagement.churn.run",
     }
 );
 

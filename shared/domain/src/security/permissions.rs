@@ -109,6 +109,9 @@ pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
         Audit::Write,
     ),
     (Action::EngagementTaskHandover, &[AD], Audit::Write),
+    (Action::EngagementChurnRead, &[RM, R, A, AD], Audit::Read),
+    (Action::EngagementChurnList, &[RM, R, A, AD], Audit::Read),
+    (Action::EngagementChurnRun, &[AD], Audit::Write),
 ];
 
 fn row(action: Action) -> Option<&'static (Action, &'static [Role], Audit)> {

@@ -60,6 +60,9 @@ engagement.task.list     . . x . . . x x . .
 engagement.task.read     x x x . . . x x . .
 engagement.task.transition x x x . . . . x . .
 engagement.task.handover . . . . . . . x . .
+engagement.churn.read    . . x . . x x x . .
+engagement.churn.list    . . x . . x x x . .
+engagement.churn.run     . . . . . . . x . .
 ";
 
 const COLUMNS: [Role; 10] = [

@@ -8,6 +8,8 @@
 //! - `engagement_tasks`: the relationship managers' queues, changed only with a version
 //!   check. `period` is set on retention tasks a churn run creates; a partial UNIQUE
 //!   index keeps one pending such task per customer and period.
+//! - `engagement_churn_scores` (version 2): each customer's latest churn score written by
+//!   a churn run, the source of the ranked at-risk list of a book.
 //!
 //! The CHECK constraints repeat the domain's closed sets and limits so that a bug in a
 //! handler cannot store a value the API could never have accepted.
@@ -15,7 +17,7 @@
 use crate::Migration;
 
 /// Migrations owned by engagement, numbered from 1.
-pub const MIGRATIONS: &[Migration] = &[EVENTS_ALERTS_TASKS];
+pub const MIGRATIONS: &[Migration] = &[EVENTS_ALERTS_TASKS, CHURN_SCORES];
 
 const EVENTS_ALERTS_TASKS: Migration = Migration {
     owner: "engagement",
@@ -110,5 +112,24 @@ const EVENTS_ALERTS_TASKS: Migration = Migration {
         "CREATE UNIQUE INDEX engagement_tasks_one_per_period
             ON engagement_tasks (customer_id, period)
             WHERE period IS NOT NULL AND status IN ('open','in_progress')",
+    ],
+};
+
+const CHURN_SCORES: Migration = Migration {
+    owner: "engagement",
+    version: 2,
+    name: "churn_scores",
+    statements: &[
+        "CREATE TABLE engagement_churn_scores (
+            customer_id   TEXT    PRIMARY KEY,
+            score         INTEGER NOT NULL CHECK (score BETWEEN 0 AND 100),
+            band          TEXT    NOT NULL CHECK (band IN ('low','medium','high')),
+            rules_version INTEGER NOT NULL CHECK (rules_version >= 1),
+            reasons       TEXT    NOT NULL,
+            as_of         INTEGER NOT NULL,
+            computed_at   INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID",
+        // The at-risk list: highest score first.
+        "CREATE INDEX engagement_churn_by_score ON engagement_churn_scores (score, customer_id)",
     ],
 };
