@@ -1218,6 +1218,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/engagement/churn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A book's at-risk list, highest score first
+         * @description The scores the latest churn run recorded (each with its `asOf`), of at least `minScore` (default 60). A caller holding only `relationship_manager` sees their own book's customers only.
+         */
+        get: operations["listChurnRisks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/churn/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Score a page of customers and create retention tasks
+         * @description Scores the next `limit` customers (active or dormant, by id; default 200) as of
+         *     `asOf`, records each score, and for each at risk (score ≥ 60) with a relationship
+         *     manager creates one `retention` task unless the customer already has one for the
+         *     period (the calendar month of `asOf`). Call again with `nextCursor` until it is
+         *     `null`: each page commits on its own, so an interrupted run resumes where it
+         *     stopped, and a page run twice creates nothing more. A scheduler calls it
+         *     (docs/engagement.md). `Idempotency-Key` is optional.
+         */
+        post: operations["runChurn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/churn/{customerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A customer id; a malformed
+                 * @example cus_01M8SR3G97GW241MRV1RDDT509
+                 */
+                customerId: components["schemas"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        /** A customer's churn score, every reason explained */
+        get: operations["getChurnScore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2128,6 +2197,28 @@ export interface components {
             etag: string;
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @enum {string} */
+        ChurnBand: "low" | "medium" | "high";
+        ChurnReason: {
+            /** @enum {string} */
+            signal: "falling_inbound_activity" | "approaching_dormancy" | "negative_sentiment" | "open_complaints" | "overdue_complaints" | "loyalty_lapsing" | "products_closed" | "salary_stopped";
+            points: number;
+            /** @description false when nothing is recorded that the signal could read (it then gives no points) */
+            hasData: boolean;
+            /** @description the count or days the rule read */
+            value: number | null;
+            detail: string;
+        };
+        ChurnScore: {
+            customerId: components["schemas"]["CustomerId"];
+            asOf: components["schemas"]["Timestamp"];
+            score: number;
+            band: components["schemas"]["ChurnBand"];
+            /** @description score ≥ 60 */
+            atRisk: boolean;
+            rulesVersion: number;
+            reasons: components["schemas"]["ChurnReason"][];
         };
     };
     responses: {
@@ -5181,6 +5272,137 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             428: components["responses"]["PreconditionRequired"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listChurnRisks: {
+        parameters: {
+            query?: {
+                rmId?: components["schemas"]["AgentId"];
+                minScore?: number;
+                /** @description Page size, 1–200 (default 50). */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ranked list. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            customerId: components["schemas"]["CustomerId"];
+                            relationshipManagerId: string | null;
+                            score: number;
+                            band: components["schemas"]["ChurnBand"];
+                            rulesVersion: number;
+                            asOf: components["schemas"]["Timestamp"];
+                            reasons: components["schemas"]["ChurnReason"][];
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    runChurn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional here; with a key, a retry gets the first answer back instead of a 412 (or `409 customer_erased` once the customer is erased). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKeyOptional"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    asOf: components["schemas"]["Timestamp"];
+                    /** @description the previous page's `nextCursor` */
+                    cursor?: string;
+                    /** @default 200 */
+                    limit?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description What the page did. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        asOf: components["schemas"]["Timestamp"];
+                        period: string;
+                        rulesVersion: number;
+                        scored: number;
+                        atRisk: number;
+                        tasksCreated: number;
+                        atRiskWithoutManager: number;
+                        nextCursor: components["schemas"]["NextCursor"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getChurnScore: {
+        parameters: {
+            query?: {
+                /** @description The instant to score at (default now; not in the future). */
+                asOf?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A customer id; a malformed
+                 * @example cus_01M8SR3G97GW241MRV1RDDT509
+                 */
+                customerId: components["schemas"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The score, computed from the customer's data now. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChurnScore"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
