@@ -2,15 +2,41 @@
 //! through the customer-profile service: account events become an alert in the right
 //! relationship manager's queue, the alert becomes a task, the completed task is a
 //! contact on the customer's timeline in the interactions service; a handover moves the
-//! book; an erasure closes what was pending and keeps no event.
+//! book; an erasure closes what was pending and keeps no event; a churn run creates one
+//! retention task however often it runs.
 
 use crm_e2e::fixtures::create_customer_of;
 use crm_e2e::{TestApp, TestResponse};
 use serde_json::{Value, json};
 
-/// An instant an hour before the request's clock, as RFC 3339 (any recent instant does:
-/// events may not be in the future).
+/// An instant in the past, as RFC 3339 (events may not be in the future).
 const RECENT: &str = "2026-01-02T03:04:05Z";
+
+/// An instant within the churn window of now (ninety days): a minute ago.
+fn recent_ish() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+        - 60;
+    // Howard Hinnant's civil-from-days, as in interactions.rs.
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
 
 fn ok(response: &TestResponse, status: u16) -> Value {
     assert_eq!(response.status, status, "{}", response.text());
@@ -163,4 +189,64 @@ fn a_handover_moves_the_book_and_an_erasure_closes_what_was_pending() {
         json!([{"id": "cb-10", "type": "salary_stopped", "customerId": c, "occurredAt": RECENT}]),
     );
     assert_eq!(refused["refused"], 1);
+}
+
+#[test]
+fn a_churn_run_creates_one_retention_task_however_often_it_runs() {
+    let app = TestApp::spawn();
+    let c = create_customer_of(&app, 4, "rm-e2e-churn");
+    // Salary stopped (25), two products closed (25), a complaint still open (15): 65.
+    let when = recent_ish();
+    events(
+        &app,
+        json!([
+            {"id": "ch-1", "type": "salary_stopped", "customerId": c, "occurredAt": when},
+            {"id": "ch-2", "type": "product_closed", "customerId": c, "occurredAt": when},
+            {"id": "ch-3", "type": "product_closed", "customerId": c, "occurredAt": when},
+        ]),
+    );
+    ok(
+        &app.post_json(
+            "/v1/interactions",
+            &json!({"customerId": c, "channel": "branch", "direction": "inbound",
+                    "type": "complaint", "subject": "Fees on my account", "agentId": "teller-1",
+                    "complaint": {"severity": "medium", "category": "fees_and_charges"}}),
+            &[("idempotency-key", "e2e-churn-complaint")],
+        ),
+        201,
+    );
+    let rm = app.as_user("rm-e2e-churn", &["relationship_manager"]);
+    let score = ok(&rm.get(&format!("/v1/engagement/churn/{c}")), 200);
+    assert_eq!(score["score"], 65, "{score}");
+    assert_eq!(score["band"], "high");
+    let as_of = score["asOf"].as_str().expect("asOf").to_owned();
+
+    let run = |key: &str| {
+        ok(
+            &app.post_json(
+                "/v1/engagement/churn/runs",
+                &json!({"asOf": as_of}),
+                &[("idempotency-key", key)],
+            ),
+            200,
+        )
+    };
+    let first = run("e2e-churn-run-1");
+    assert_eq!(first["tasksCreated"], 1);
+    assert_eq!(first["nextCursor"], Value::Null);
+    let second = run("e2e-churn-run-2");
+    assert_eq!(second["tasksCreated"], 0);
+    assert_eq!(second["atRisk"], first["atRisk"]);
+
+    let queue = ok(
+        &rm.get("/v1/engagement/tasks?assignee=rm-e2e-churn&status=open"),
+        200,
+    );
+    let tasks = queue["items"].as_array().expect("items");
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0]["type"], "retention");
+    assert_eq!(tasks[0]["customerId"], json!(c));
+    let list = ok(&rm.get("/v1/engagement/churn"), 200);
+    assert_eq!(list["items"][0]["customerId"], json!(c));
+    assert_eq!(list["items"][0]["score"], 65);
 }
