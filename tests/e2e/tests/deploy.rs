@@ -774,7 +774,10 @@ fn the_churn_cronjob_calls_the_served_run_route_with_a_token_from_a_secret_deplo
         .expect("the loop as the argument");
     assert!(served(&manifest_routes(), "/v1/engagement/churn/runs"));
     assert!(script.contains("/v1/engagement/churn/runs"));
-    assert!(script.contains("nextCursor"), "the run is paged: follow nextCursor");
+    assert!(
+        script.contains("nextCursor"),
+        "the run is paged: follow nextCursor"
+    );
     let script_file = read(&root().join("deploy/churn-run"));
     assert!(
         script_file.contains(script.trim()),
