@@ -252,16 +252,19 @@ impl AlertRules {
                 ));
             }
             for (k, word) in r.description_contains_any.iter().enumerate() {
-                let n = word.trim().chars().count();
-                if n == 0 || n > MAX_KEYWORD || word.chars().any(char::is_control) {
+                let blank = word.trim().is_empty();
+                if blank || word.chars().count() > MAX_KEYWORD || word.chars().any(char::is_control)
+                {
                     errors.push(Invalid::new(
                         format!("rules[{i}].descriptionContainsAny[{k}]"),
                         format!("must be 1 to {MAX_KEYWORD} characters"),
                     ));
                 }
             }
-            let reason = r.reason.trim().chars().count();
-            if reason == 0 || reason > MAX_REASON || r.reason.chars().any(char::is_control) {
+            if r.reason.trim().is_empty()
+                || r.reason.chars().count() > MAX_REASON
+                || r.reason.chars().any(char::is_control)
+            {
                 errors.push(Invalid::new(
                     at("reason"),
                     format!("must be 1 to {MAX_REASON} characters"),

@@ -15,10 +15,12 @@ pub(crate) fn text(
 ) -> Option<String> {
     let trimmed = value.trim();
     let allowed = |c: char| !c.is_control() || (multiline && matches!(c, '\n' | '\r' | '\t'));
+    // The limit applies to the text as sent (as the contract's maxLength does), then it
+    // is stored trimmed.
     if trimmed.is_empty() {
         errors.push(Invalid::new(field, "must not be blank"));
         None
-    } else if trimmed.chars().count() > max {
+    } else if value.chars().count() > max {
         errors.push(Invalid::new(
             field,
             format!("must be at most {max} characters"),
@@ -67,12 +69,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_is_trimmed_and_bounded_and_refuses_control_characters() {
+    fn text_is_bounded_as_sent_stored_trimmed_and_refuses_control_characters() {
         let mut errors = Vec::new();
         assert_eq!(
             text(&mut errors, "f", "  hi ", 5, false).as_deref(),
             Some("hi")
         );
+        assert_eq!(text(&mut errors, "f", "hi    ", 5, false), None);
         assert_eq!(text(&mut errors, "f", "   ", 5, false), None);
         assert_eq!(text(&mut errors, "f", "toolong", 5, false), None);
         assert_eq!(text(&mut errors, "f", "a\nb", 5, false), None);
@@ -80,7 +83,7 @@ mod tests {
             text(&mut errors, "f", "a\nb", 5, true).as_deref(),
             Some("a\nb")
         );
-        assert_eq!(errors.len(), 3);
+        assert_eq!(errors.len(), 4);
     }
 
     #[test]
