@@ -2111,7 +2111,7 @@ export interface components {
         AlertRule: {
             code: string;
             eventType: components["schemas"]["AccountEventType"];
-            minAmount?: components["schemas"]["Money"];
+            minAmount?: null | components["schemas"]["Money"];
             descriptionContainsAny?: string[];
             reason: string;
             suggestedAction: components["schemas"]["SuggestedAction"];
@@ -2169,10 +2169,10 @@ export interface components {
             customerId: components["schemas"]["CustomerId"];
             type: components["schemas"]["TaskType"];
             title: string;
-            assignee?: components["schemas"]["AgentId"];
-            priority?: components["schemas"]["TaskPriority"];
+            assignee?: null | components["schemas"]["AgentId"];
+            priority?: null | components["schemas"]["TaskPriority"];
             dueAt: components["schemas"]["Timestamp"];
-            link?: components["schemas"]["TaskLink"];
+            link?: null | components["schemas"]["TaskLink"];
         };
         Task: {
             id: string;
@@ -5003,13 +5003,13 @@ export interface operations {
                 "application/json": {
                     /** @enum {string} */
                     to: "acknowledged" | "dismissed" | "converted";
-                    reason?: string;
+                    reason?: string | null;
                     task?: {
-                        title?: string;
-                        assignee?: components["schemas"]["AgentId"];
-                        priority?: components["schemas"]["TaskPriority"];
-                        dueAt?: components["schemas"]["Timestamp"];
-                    };
+                        title?: string | null;
+                        assignee?: null | components["schemas"]["AgentId"];
+                        priority?: null | components["schemas"]["TaskPriority"];
+                        dueAt?: null | components["schemas"]["Timestamp"];
+                    } | null;
                 };
             };
         };
@@ -5236,17 +5236,17 @@ export interface operations {
             content: {
                 "application/json": {
                     to: components["schemas"]["TaskStatus"];
-                    note?: string;
+                    note?: string | null;
                     contact?: {
                         channel: components["schemas"]["Channel"];
-                        /** @enum {string} */
-                        type?: "inquiry" | "service_request" | "sales" | "feedback" | "reminder";
+                        /** @enum {string|null} */
+                        type?: "inquiry" | "service_request" | "sales" | "feedback" | "reminder" | null;
                         subject: string;
-                        outcome?: string;
-                        notes?: string;
-                        sentiment?: components["schemas"]["Sentiment"];
-                        occurredAt?: components["schemas"]["Timestamp"];
-                    };
+                        outcome?: string | null;
+                        notes?: string | null;
+                        sentiment?: null | components["schemas"]["Sentiment"];
+                        occurredAt?: null | components["schemas"]["Timestamp"];
+                    } | null;
                 };
             };
         };
@@ -5333,9 +5333,9 @@ export interface operations {
                 "application/json": {
                     asOf: components["schemas"]["Timestamp"];
                     /** @description the previous page's `nextCursor` */
-                    cursor?: string;
+                    cursor?: string | null;
                     /** @default 200 */
-                    limit?: number;
+                    limit?: number | null;
                 };
             };
         };
