@@ -177,3 +177,22 @@ fn new_rules_need_the_current_etag_and_alerts_name_the_version_that_raised_them(
     // Due two hours after it was raised: not overdue yet.
     assert_eq!(alerts["items"][0]["overdue"], false);
 }
+
+#[test]
+fn five_hundred_events_fit_in_one_batch() {
+    let app = App::new("eng-batch-500");
+    let c = app.customer_of(Some("rm-1"));
+    let events: Vec<Value> = (0..500)
+        .map(|i| {
+            withdrawal(
+                &format!("core-bank-event-{i:05}"),
+                &c,
+                80_000_000,
+                "transfer for a house purchase",
+            )
+        })
+        .collect();
+    let answer = app.ingested(Value::Array(events));
+    assert_eq!(answer["accepted"], 500);
+    assert_eq!(answer["alertsRaised"], 500);
+}
