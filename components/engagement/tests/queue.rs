@@ -100,6 +100,36 @@ fn an_alert_is_acknowledged_or_dismissed_with_a_reason_and_then_stays() {
 }
 
 #[test]
+fn converting_the_alert_of_a_customer_without_a_manager_needs_an_assignee() {
+    let app = App::new("eng-convert-orphan");
+    let c = app.customer_of(None);
+    app.ingested(json!([withdrawal("w-1", &c, 30_000_000, "x")]));
+    let alert = body(&app.svc.get("/v1/engagement/alerts"), 200)["items"][0].clone();
+    let path = format!(
+        "/v1/engagement/alerts/{}/transitions",
+        alert["id"].as_str().expect("id")
+    );
+    let refused = app.move_to(&path, 1, &json!({"to": "converted"}));
+    assert_eq!(body(&refused, 422)["errors"][0]["field"], "task.assignee");
+    assert!(
+        app.svc
+            .sql_column("SELECT id FROM engagement_tasks")
+            .is_empty()
+    );
+    let converted = body(
+        &app.move_to(
+            &path,
+            1,
+            &json!({"to": "converted", "task": {"assignee": "rm-9", "priority": "low"}}),
+        ),
+        200,
+    );
+    assert_eq!(converted["task"]["assignee"], "rm-9");
+    assert_eq!(converted["task"]["type"], "retention");
+    assert_eq!(converted["task"]["priority"], "low");
+}
+
+#[test]
 fn an_unacknowledged_alert_past_its_deadline_is_overdue() {
     let app = App::new("eng-alert-overdue");
     let c = app.customer_of(Some("rm-1"));
@@ -319,14 +349,12 @@ fn a_handover_moves_every_pending_task_and_every_customer_in_one_request() {
         )),
         ["rm-new rm-new 2", "rm-new rm-new 2", "rm-other rm-other 1"]
     );
-    // The new manager's book now holds them.
+    // The new manager's book now holds them; the old one's no longer does.
+    let task = format!("/v1/engagement/tasks/{}", ids[0]);
     let rm_new = app.svc.as_user("rm-new", &["relationship_manager"]);
-    assert_eq!(
-        rm_new
-            .get(&format!("/v1/engagement/tasks/{}", ids[0]))
-            .status(),
-        200
-    );
+    assert_eq!(rm_new.get(&task).status(), 200);
+    let rm_old = app.svc.as_user("rm-old", &["relationship_manager"]);
+    assert_eq!(rm_old.get(&task).status(), 403);
     let r = app
         .svc
         .as_user("rm-old", &["relationship_manager"])
