@@ -1270,7 +1270,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description A customer id; a malformed
+                 * @description A customer id; a malformed, unknown or erased id is 404.
                  * @example cus_01M8SR3G97GW241MRV1RDDT509
                  */
                 customerId: components["schemas"]["CustomerId"];
@@ -2619,6 +2619,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Healthy"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unhealthy"];
         };
@@ -4786,7 +4787,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    events: unknown[];
+                    events: (components["schemas"]["AccountEvent"] | unknown)[];
                 };
             };
         };
@@ -5332,7 +5333,7 @@ export interface operations {
             content: {
                 "application/json": {
                     asOf: components["schemas"]["Timestamp"];
-                    /** @description the previous page's `nextCursor` */
+                    /** @description the previous page's `nextCursor`, for the same `asOf` */
                     cursor?: string | null;
                     /** @default 200 */
                     limit?: number | null;
@@ -5379,7 +5380,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description A customer id; a malformed
+                 * @description A customer id; a malformed, unknown or erased id is 404.
                  * @example cus_01M8SR3G97GW241MRV1RDDT509
                  */
                 customerId: components["schemas"]["CustomerId"];
