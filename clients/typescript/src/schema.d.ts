@@ -1010,8 +1010,8 @@ export interface paths {
          *     `duplicate` (its id is stored already with the same type, customer, amount and
          *     time: counted once) or `refused` with its field errors (another event under a
          *     used id, an unknown or erased customer, invalid values or unknown members).
-         *     Accepted events and their alerts commit together; a body that is not a batch is
-         *     refused whole. `Idempotency-Key` is optional: event ids already make a resent
+         *     Accepted events and their alerts commit together; a body that is not a batch (an
+         *     item that is not an object included) is refused whole. `Idempotency-Key` is optional: event ids already make a resent
          *     batch harmless.
          */
         post: operations["ingestEngagementEvents"];
@@ -4787,7 +4787,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    events: (components["schemas"]["AccountEvent"] | unknown)[];
+                    events: (components["schemas"]["AccountEvent"] | Record<string, never>)[];
                 };
             };
         };

@@ -33,7 +33,7 @@ fn a_batch_answers_each_event_accepted_duplicate_or_refused_with_its_fields() {
         {"id": "core-2", "type": "salary_stopped", "customerId": c, "occurredAt": at(now_ms())},
         {"id": "core-3", "type": "lottery", "customerId": c},
         {"id": "core-4", "type": "card_expiring", "customerId": c, "occurredAt": at(now_ms()), "colour": "red"},
-        "not an object",
+        {"type": "salary_stopped"},
     ]));
     let outcomes: Vec<&str> = answer["results"]
         .as_array()
@@ -105,6 +105,8 @@ fn a_batch_that_is_not_a_batch_is_refused_whole() {
         .map(|i| withdrawal(&format!("e-{i}"), &c, 80_000_000, "x"))
         .collect();
     assert_eq!(app.ingest(Value::Array(too_many)).status(), 422);
+    let not_an_event = app.ingest(json!([withdrawal("e-1", &c, 80_000_000, "x"), "e-2"]));
+    assert_eq!(body(&not_an_event, 422)["errors"][0]["field"], "events[1]");
     let unknown = app.svc.post_json(
         "/v1/engagement/events",
         &json!({"events": [withdrawal("e-1", &c, 80_000_000, "x")], "source": "core"}),

@@ -4,8 +4,8 @@ use crate::repo::{alerts, events, rules};
 use crm_domain::Invalid;
 use crm_domain::engagement::{AlertId, EventDraft, EventOutcome, MAX_BATCH, NewEvent};
 use crm_http::{
-    ApiError, ApiResult, Ctx, JSON, from_json_value, idempotency, json_body, json_response,
-    new_ulid,
+    ApiError, ApiResult, Ctx, FieldError, JSON, from_json_value, idempotency, json_body,
+    json_response, new_ulid,
 };
 use crm_store::Database;
 use crm_store::read::customers::customer_status;
@@ -170,6 +170,17 @@ pub fn ingest(ctx: &Ctx<'_>) -> ApiResult {
             "events",
             format!("must hold 1 to {MAX_BATCH} events"),
         ));
+    }
+    // An event is an object; anything else means the sender is not sending events.
+    let not_objects: Vec<FieldError> = batch
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.is_object())
+        .map(|(i, _)| FieldError::new(format!("events[{i}]"), "must be an event object"))
+        .collect();
+    if !not_objects.is_empty() {
+        return Err(ApiError::Validation(not_objects));
     }
     let work = |db: &dyn Database| -> ApiResult {
         let rules = rules::current(db)?;
