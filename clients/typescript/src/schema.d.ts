@@ -121,6 +121,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/engagement/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Health of the engagement component
+         * @description Whether the component's database and key-value store answered, and the schema version. Never needs a token.
+         */
+        get: operations["getEngagementHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers": {
         parameters: {
             query?: never;
@@ -974,6 +994,299 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/engagement/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A batch of account events from core banking
+         * @description Up to 500 events (the body may be up to 512 KiB). Each is answered on its own:
+         *     `accepted` (stored, with the alert its first matching rule raised, if any),
+         *     `duplicate` (its id is stored already with the same type, customer, amount and
+         *     time: counted once) or `refused` with its field errors (another event under a
+         *     used id, an unknown or erased customer, invalid values or unknown members).
+         *     Accepted events and their alerts commit together; a body that is not a batch (an
+         *     item that is not an object included) is refused whole. `Idempotency-Key` is optional: event ids already make a resent
+         *     batch harmless.
+         */
+        post: operations["ingestEngagementEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alert rules in force */
+        get: operations["getAlertRules"];
+        /**
+         * Write the next alert rules version
+         * @description The whole document; `version`, `createdAt` and `actor` are the server's (422 if sent). The first rule that matches an event wins. Every problem is reported at once.
+         */
+        put: operations["putAlertRules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/alert-rules/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: number;
+            };
+            cookie?: never;
+        };
+        /** An earlier alert rules version, to explain an alert */
+        get: operations["getAlertRulesVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alerts, earliest deadline first
+         * @description A caller holding only `relationship_manager` sees the alerts of their own book's customers, whatever `rmId` says.
+         */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example alr_01M8SR3HE23PTGZFG822VM0689 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** An alert with its event */
+        get: operations["getAlert"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/alerts/{id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example alr_01M8SR3HE23PTGZFG822VM0689 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge, dismiss or convert an alert
+         * @description `open → acknowledged`, `open|acknowledged → dismissed` (with a `reason`) or
+         *     `→ converted`: a task is created in the same transaction, linked to the alert,
+         *     for the customer's relationship manager unless `task.assignee` names someone
+         *     (answered as `task`). A move the alert's state forbids is
+         *     `409 transition_not_allowed`.
+         */
+        post: operations["transitionAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A task queue, earliest due first
+         * @description `dueBefore` is exclusive. A caller holding only `relationship_manager` sees the tasks of their own book's customers.
+         */
+        get: operations["listTasks"];
+        put?: never;
+        /**
+         * Create a task
+         * @description For the customer's relationship manager unless `assignee` names someone (422 on `assignee` when the customer has none). A link to an alert must name an alert of the same customer.
+         */
+        post: operations["createTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/tasks/handover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a relationship manager's pending tasks and customers to another
+         * @description Every `open` or `in_progress` task assigned to `from`, and every customer whose relationship manager is `from`, move to `to` in one transaction.
+         */
+        post: operations["handOverTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example tsk_01M8SR3HE23PTGZFG822VM0689 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** A task */
+        get: operations["getTask"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/tasks/{id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example tsk_01M8SR3HE23PTGZFG822VM0689 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a task
+         * @description `open → in_progress → done`, `open|in_progress → cancelled`. Completing a
+         *     `contact` or `retention` task needs `contact` (and only then takes one): the
+         *     outbound contact is appended to the interaction log in the same transaction,
+         *     made by the caller, and the task keeps its `interactionId`.
+         */
+        post: operations["transitionTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/churn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A book's at-risk list, highest score first
+         * @description The scores the latest churn run recorded (each with its `asOf`), of at least `minScore` (default 60). A caller holding only `relationship_manager` sees their own book's customers only.
+         */
+        get: operations["listChurnRisks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/churn/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Score a page of customers and create retention tasks
+         * @description Scores the next `limit` customers (active or dormant, by id; default 200) as of
+         *     `asOf`, records each score, and for each at risk (score ≥ 60) with a relationship
+         *     manager creates one `retention` task unless the customer already has one for the
+         *     period (the calendar month of `asOf`). Call again with `nextCursor` until it is
+         *     `null`: each page commits on its own, so an interrupted run resumes where it
+         *     stopped, and a page run twice creates nothing more. A scheduler calls it
+         *     (docs/engagement.md). `Idempotency-Key` is optional.
+         */
+        post: operations["runChurn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement/churn/{customerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A customer id; a malformed, unknown or erased id is 404.
+                 * @example cus_01M8SR3G97GW241MRV1RDDT509
+                 */
+                customerId: components["schemas"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        /** A customer's churn score, every reason explained */
+        get: operations["getChurnScore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1788,6 +2101,160 @@ export interface components {
                 acceptanceRate: string | null;
             }[];
         };
+        /** @enum {string} */
+        AccountEventType: "large_withdrawal" | "large_deposit" | "salary_stopped" | "balance_drop" | "card_expiring" | "product_closed" | "product_opened";
+        /** @enum {string} */
+        AlertStatus: "open" | "acknowledged" | "dismissed" | "converted";
+        /** @enum {string} */
+        SuggestedAction: "mortgage_offer" | "retention_call" | "wealth_review" | "card_renewal" | "welcome_call" | "product_review";
+        /** @enum {string} */
+        TaskPriority: "low" | "normal" | "high" | "urgent";
+        /** @enum {string} */
+        TaskStatus: "open" | "in_progress" | "done" | "cancelled";
+        /** @enum {string} */
+        TaskType: "contact" | "retention" | "follow_up" | "review";
+        /** @enum {string} */
+        Channel: "branch" | "phone" | "email" | "chat" | "mobile_app" | "web" | "social" | "rm_visit";
+        /** @enum {string} */
+        Sentiment: "positive" | "neutral" | "negative";
+        /** @description `amount` is required for `large_withdrawal`, `large_deposit` and `balance_drop` and refused for the other types. */
+        AccountEvent: {
+            /** @description core banking's own event id */
+            id: string;
+            type: components["schemas"]["AccountEventType"];
+            customerId: components["schemas"]["CustomerId"];
+            amount?: components["schemas"]["Money"];
+            description?: string;
+            occurredAt: components["schemas"]["Timestamp"];
+        };
+        EventBatchResult: {
+            accepted: number;
+            duplicates: number;
+            refused: number;
+            alertsRaised: number;
+            rulesVersion: number;
+            results: {
+                index: number;
+                /** @description the event's id when it was a usable one */
+                id: string | null;
+                /** @enum {string} */
+                outcome: "accepted" | "duplicate" | "refused";
+                alertId: string | null;
+                errors: components["schemas"]["FieldError"][];
+            }[];
+        };
+        AlertRule: {
+            code: string;
+            eventType: components["schemas"]["AccountEventType"];
+            minAmount?: null | components["schemas"]["Money"];
+            descriptionContainsAny?: string[];
+            reason: string;
+            suggestedAction: components["schemas"]["SuggestedAction"];
+            priority: components["schemas"]["TaskPriority"];
+            deadlineHours: number;
+        };
+        AlertRulesDraft: {
+            rules: components["schemas"]["AlertRule"][];
+        };
+        AlertRules: {
+            version: number;
+            rules: components["schemas"]["AlertRule"][];
+            actor: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        Alert: {
+            id: string;
+            customerId: components["schemas"]["CustomerId"];
+            /** @description the customer's relationship manager now */
+            relationshipManagerId: string | null;
+            eventId: string;
+            /** @description The event that raised it; `null` once its customer was erased. */
+            event: null | {
+                type: components["schemas"]["AccountEventType"];
+                amount: null | components["schemas"]["Money"];
+                description: string | null;
+                occurredAt: components["schemas"]["Timestamp"];
+            };
+            rule: string;
+            rulesVersion: number;
+            reason: string;
+            suggestedAction: components["schemas"]["SuggestedAction"];
+            priority: components["schemas"]["TaskPriority"];
+            status: components["schemas"]["AlertStatus"];
+            dueAt: components["schemas"]["Timestamp"];
+            /** @description still open past `dueAt` */
+            overdue: boolean;
+            dismissReason: string | null;
+            taskId: string | null;
+            changedBy: string | null;
+            allowedTransitions: components["schemas"]["AlertStatus"][];
+            version: number;
+            etag: string;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+            task?: components["schemas"]["Task"];
+        };
+        TaskLink: {
+            /** @enum {string} */
+            kind: "alert" | "complaint" | "loan_application" | "campaign";
+            /** @description `alr_…`, `cmp_…`, `lpa_…`, or a campaign code */
+            id: string;
+        };
+        TaskDraft: {
+            customerId: components["schemas"]["CustomerId"];
+            type: components["schemas"]["TaskType"];
+            title: string;
+            assignee?: null | components["schemas"]["AgentId"];
+            priority?: null | components["schemas"]["TaskPriority"];
+            dueAt: components["schemas"]["Timestamp"];
+            link?: null | components["schemas"]["TaskLink"];
+        };
+        Task: {
+            id: string;
+            customerId: components["schemas"]["CustomerId"];
+            type: components["schemas"]["TaskType"];
+            title: string;
+            link: null | components["schemas"]["TaskLink"];
+            assignee: string;
+            priority: components["schemas"]["TaskPriority"];
+            status: components["schemas"]["TaskStatus"];
+            dueAt: components["schemas"]["Timestamp"];
+            /** @description open or in progress past `dueAt` */
+            overdue: boolean;
+            note: string | null;
+            /** @description the contact completing it recorded */
+            interactionId: string | null;
+            /** @description the churn period of a churn run's retention task */
+            period: string | null;
+            createdBy: string;
+            allowedTransitions: components["schemas"]["TaskStatus"][];
+            version: number;
+            etag: string;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @enum {string} */
+        ChurnBand: "low" | "medium" | "high";
+        ChurnReason: {
+            /** @enum {string} */
+            signal: "falling_inbound_activity" | "approaching_dormancy" | "negative_sentiment" | "open_complaints" | "overdue_complaints" | "loyalty_lapsing" | "products_closed" | "salary_stopped";
+            points: number;
+            /** @description false when nothing is recorded that the signal could read (it then gives no points) */
+            hasData: boolean;
+            /** @description the count or days the rule read */
+            value: number | null;
+            detail: string;
+        };
+        ChurnScore: {
+            customerId: components["schemas"]["CustomerId"];
+            asOf: components["schemas"]["Timestamp"];
+            score: number;
+            band: components["schemas"]["ChurnBand"];
+            /** @description score ≥ 60 */
+            atRisk: boolean;
+            rulesVersion: number;
+            reasons: components["schemas"]["ChurnReason"][];
+        };
     };
     responses: {
         /** @description Both stores answered. */
@@ -2172,6 +2639,21 @@ export interface operations {
         };
     };
     getRecommendationsHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Healthy"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unhealthy"];
+        };
+    };
+    getEngagementHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -4331,6 +4813,640 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    ingestEngagementEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional here; with a key, a retry gets the first answer back instead of a 412 (or `409 customer_erased` once the customer is erased). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKeyOptional"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: (components["schemas"]["AccountEvent"] | Record<string, never>)[];
+                };
+            };
+        };
+        responses: {
+            /** @description The answer for every event, in the order sent. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventBatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAlertRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules; `etag` is their version. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    etag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRules"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putAlertRules: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The resource's current `etag` (`"<version>"`). Missing is 428; stale is 412.
+                 * @example "1"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRulesDraft"];
+            };
+        };
+        responses: {
+            /** @description The new version. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    etag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRules"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAlertRulesVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description That version. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    etag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRules"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                /** @description Only customers of this relationship manager (now). */
+                rmId?: components["schemas"]["AgentId"];
+                status?: components["schemas"]["AlertStatus"];
+                customerId?: components["schemas"]["CustomerId"];
+                /** @description Page size, 1–200 (default 50). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, as given (opaque). */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page; `asOf` is the clock `overdue` was judged against. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Alert"][];
+                        nextCursor: components["schemas"]["NextCursor"];
+                        asOf: components["schemas"]["Timestamp"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example alr_01M8SR3HE23PTGZFG822VM0689 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert; `etag` is its version. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    etag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    transitionAlert: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The resource's current `etag` (`"<version>"`). Missing is 428; stale is 412.
+                 * @example "1"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @example alr_01M8SR3HE23PTGZFG822VM0689 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    to: "acknowledged" | "dismissed" | "converted";
+                    reason?: string | null;
+                    task?: {
+                        title?: string | null;
+                        assignee?: null | components["schemas"]["AgentId"];
+                        priority?: null | components["schemas"]["TaskPriority"];
+                        dueAt?: null | components["schemas"]["Timestamp"];
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The alert after the move (with `task` when converted). */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    etag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listTasks: {
+        parameters: {
+            query?: {
+                assignee?: components["schemas"]["AgentId"];
+                status?: components["schemas"]["TaskStatus"];
+                dueBefore?: components["schemas"]["Timestamp"];
+                customerId?: components["schemas"]["CustomerId"];
+                /** @description Page size, 1–200 (default 50). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, as given (opaque). */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page; `asOf` is the clock `overdue` was judged against. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Task"][];
+                        nextCursor: components["schemas"]["NextCursor"];
+                        asOf: components["schemas"]["Timestamp"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createTask: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description 1–255 printable ASCII characters, kept 48 hours. A replay with the same key and
+                 *     body answers the first response again with `idempotent-replayed: true`; the same
+                 *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
+                 *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+                 *     Once the customer the first request concerned is erased, its recorded answer is
+                 *     gone: any replay of the key answers `409 customer_erased` (with
+                 *     `idempotent-replayed: true`) and the request does not run again.
+                 * @example card-feed-2026-11-23-000187
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskDraft"];
+            };
+        };
+        responses: {
+            /** @description The task. */
+            201: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    location: components["headers"]["Location"];
+                    etag: components["headers"]["ETag"];
+                    "idempotent-replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    handOverTasks: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description 1–255 printable ASCII characters, kept 48 hours. A replay with the same key and
+                 *     body answers the first response again with `idempotent-replayed: true`; the same
+                 *     key with another body is 422 (field `Idempotency-Key`); a retry while the first
+                 *     is running is `409 request_in_progress`. Missing: `400 missing_idempotency_key`.
+                 *     Once the customer the first request concerned is erased, its recorded answer is
+                 *     gone: any replay of the key answers `409 customer_erased` (with
+                 *     `idempotent-replayed: true`) and the request does not run again.
+                 * @example card-feed-2026-11-23-000187
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    from: components["schemas"]["AgentId"];
+                    to: components["schemas"]["AgentId"];
+                };
+            };
+        };
+        responses: {
+            /** @description What moved. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "idempotent-replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        tasksMoved: number;
+                        customersMoved: number;
+                        at: components["schemas"]["Timestamp"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example tsk_01M8SR3HE23PTGZFG822VM0689 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task; `etag` is its version. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    etag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    transitionTask: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The resource's current `etag` (`"<version>"`). Missing is 428; stale is 412.
+                 * @example "1"
+                 */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @example tsk_01M8SR3HE23PTGZFG822VM0689 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    to: components["schemas"]["TaskStatus"];
+                    note?: string | null;
+                    contact?: {
+                        channel: components["schemas"]["Channel"];
+                        /** @enum {string|null} */
+                        type?: "inquiry" | "service_request" | "sales" | "feedback" | "reminder" | null;
+                        subject: string;
+                        outcome?: string | null;
+                        notes?: string | null;
+                        sentiment?: null | components["schemas"]["Sentiment"];
+                        occurredAt?: null | components["schemas"]["Timestamp"];
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The task after the move. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    etag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listChurnRisks: {
+        parameters: {
+            query?: {
+                rmId?: components["schemas"]["AgentId"];
+                minScore?: number;
+                /** @description Page size, 1–200 (default 50). */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ranked list. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            customerId: components["schemas"]["CustomerId"];
+                            relationshipManagerId: string | null;
+                            score: number;
+                            band: components["schemas"]["ChurnBand"];
+                            rulesVersion: number;
+                            asOf: components["schemas"]["Timestamp"];
+                            reasons: components["schemas"]["ChurnReason"][];
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    runChurn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional here; with a key, a retry gets the first answer back instead of a 412 (or `409 customer_erased` once the customer is erased). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKeyOptional"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    asOf: components["schemas"]["Timestamp"];
+                    /** @description the previous page's `nextCursor`, for the same `asOf` */
+                    cursor?: string | null;
+                    /** @default 200 */
+                    limit?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description What the page did. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        asOf: components["schemas"]["Timestamp"];
+                        period: string;
+                        rulesVersion: number;
+                        scored: number;
+                        atRisk: number;
+                        tasksCreated: number;
+                        atRiskWithoutManager: number;
+                        nextCursor: components["schemas"]["NextCursor"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getChurnScore: {
+        parameters: {
+            query?: {
+                /** @description The instant to score at (default now; not in the future). */
+                asOf?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A customer id; a malformed, unknown or erased id is 404.
+                 * @example cus_01M8SR3G97GW241MRV1RDDT509
+                 */
+                customerId: components["schemas"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The score, computed from the customer's data now. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChurnScore"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

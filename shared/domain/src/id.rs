@@ -181,7 +181,9 @@ prefixed_id!(
 );
 
 /// The prefix of every kind of id the API hands out.
-pub const PREFIXES: &[&str] = &["cus", "int", "cmp", "svy", "lpt", "lpa", "rfb"];
+pub const PREFIXES: &[&str] = &[
+    "cus", "int", "cmp", "svy", "lpt", "lpa", "rfb", "alr", "tsk",
+];
 
 /// The canonical text of an id of any kind (`cus_01KAT…`: lower-case prefix, upper-case
 /// ULID), or `None` when `raw` is not one. The edge rewrites every id it is given to this
@@ -233,6 +235,8 @@ mod tests {
             LoanApplicationId::new(ulid).to_string(),
             crate::interaction::SurveyId::new(ulid).to_string(),
             crate::recommendation::FeedbackId::new(ulid).to_string(),
+            crate::engagement::AlertId::new(ulid).to_string(),
+            crate::engagement::TaskId::new(ulid).to_string(),
         ] {
             assert_eq!(canonical(&id.to_lowercase()), Some(id.clone()), "{id}");
         }

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod customer;
+pub mod engagement;
 pub mod enums;
 #[cfg(test)]
 mod fuzz;

@@ -45,6 +45,7 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod delegated;
 pub mod erasure;
 mod error;
 pub mod migrations;

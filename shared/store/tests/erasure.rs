@@ -149,6 +149,42 @@ fn seed(db: &dyn Database, id: &str, n: u32) {
     run(
         db,
         &p(
+            "INSERT INTO engagement_events (id, customer_id, kind, amount_minor, currency,
+                description, occurred_at, received_at, rules_version)
+            VALUES ('evt-#', 'CUS', 'large_withdrawal', 90000000, 'CNY',
+                    'house purchase #', 1, 1, 1)",
+        ),
+    );
+    run(
+        db,
+        &p(
+            "INSERT INTO engagement_alerts (id, customer_id, event_id, rule, rules_version,
+                reason, suggested_action, priority, status, due_at, dismiss_reason, task_id,
+                version, created_at, updated_at)
+            VALUES ('alr_a#', 'CUS', 'evt-#', 'property_purchase', 1, 'reason #',
+                    'mortgage_offer', 'high', 'open', 9, NULL, NULL, 1, 1, 1),
+                   ('alr_b#', 'CUS', 'evt-b#', 'property_purchase', 1, 'reason #',
+                    'mortgage_offer', 'high', 'converted', 9, NULL, 'tsk_a#', 2, 1, 1)",
+        ),
+    );
+    run(
+        db,
+        &p("INSERT INTO engagement_churn_scores VALUES ('CUS', 7#, 'high', 1, '[]', 1, 1)"),
+    );
+    run(
+        db,
+        &p(
+            "INSERT INTO engagement_tasks (id, customer_id, type, title, assignee, priority,
+                status, due_at, note, created_by, version, created_at, updated_at)
+            VALUES ('tsk_a#', 'CUS', 'contact', 'call # about the house', 'rm-1', 'high',
+                    'in_progress', 9, 'note #', 'rm-1', 2, 1, 1),
+                   ('tsk_b#', 'CUS', 'review', 'review #', 'rm-1', 'low',
+                    'done', 9, NULL, 'rm-1', 3, 1, 1)",
+        ),
+    );
+    run(
+        db,
+        &p(
             "INSERT INTO idempotency_keys (scope, key, fingerprint, status, content_type,
                 location, etag, body, created_at, customer_id)
             VALUES ('POST /v1/customers', 'k#', 'json:{\"fullName\":\"Name #\"}', 201,
@@ -270,6 +306,24 @@ fn an_erased_customers_text_is_redacted_and_records_deleted_in_every_owners_tabl
         Some("erased 409 no body no location".into())
     );
 
+    assert!(of("engagement_events", "id", X).is_empty());
+    assert!(of("engagement_churn_scores", "band", X).is_empty());
+    assert_eq!(
+        of(
+            "engagement_alerts",
+            "reason || ' ' || status || ' ' || coalesce(dismiss_reason, '-')",
+            X
+        ),
+        some(&["[erased] converted -", "[erased] dismissed [erased]"])
+    );
+    assert_eq!(
+        of(
+            "engagement_tasks",
+            "title || ' ' || status || ' ' || coalesce(note, '-')",
+            X
+        ),
+        some(&["[erased] cancelled [erased]", "[erased] done -"])
+    );
     // The other customer keeps everything.
     assert_eq!(of("customer_tags", "name", Y), some(&["high_potential"]));
     assert_eq!(
@@ -294,9 +348,24 @@ fn an_erased_customers_text_is_redacted_and_records_deleted_in_every_owners_tabl
         Some(r#"json:{"fullName":"Name 2"}"#.into())
     );
 
+    assert_eq!(
+        of("engagement_events", "description", Y),
+        some(&["house purchase 2"])
+    );
+    assert_eq!(
+        of("engagement_tasks", "title || ' ' || status", Y),
+        some(&["call 2 about the house in_progress", "review 2 done"])
+    );
+    assert_eq!(
+        of("engagement_alerts", "reason || ' ' || status", Y),
+        some(&["reason 2 converted", "reason 2 open"])
+    );
+
     // Twice is harmless: a retried DELETE finishes the job and changes nothing more.
+    let versions = of("engagement_tasks", "CAST(version AS TEXT)", X);
     erasure::erase(&db, X).expect("erased again");
     assert_eq!(of("surveys", "comment", X), some(&[REDACTED]));
+    assert_eq!(of("engagement_tasks", "CAST(version AS TEXT)", X), versions);
 }
 
 #[test]

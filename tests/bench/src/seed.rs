@@ -399,3 +399,36 @@ pub fn inquiries(
         anyhow::Ok(())
     })
 }
+
+/// One open contact task per ten customers (after the four with fixed roles), for the
+/// customer's relationship manager (`rm_<n % 100>`, as [`customer`] assigns them), due
+/// over the next thirty days: the relationship managers' queues. Written by the
+/// engagement service's own repository. Returns how many.
+pub fn tasks(db: &NativeDatabase, ids: &[CustomerId], now: Timestamp) -> Result<u64> {
+    use crm_domain::engagement::TaskId;
+    let mut count = 0;
+    in_transaction(db as &dyn Database, |db| {
+        for (n, id) in ids.iter().enumerate().skip(4).step_by(10) {
+            let n = n as u64;
+            let customer = id.to_string();
+            let assignee = format!("rm_{}", n % 100);
+            let task = engagement::repo::tasks::Insert {
+                id: TaskId::new(Ulid::from_parts(now.unix_millis() as u64, u128::from(n))),
+                customer_id: &customer,
+                kind: "contact",
+                title: "Call about the new savings rate",
+                link: None,
+                assignee: &assignee,
+                priority: "normal",
+                due_at: now.plus_millis((n % 30) as i64 * 24 * 60 * MINUTE),
+                period: None,
+                created_by: "bench-seed",
+            };
+            engagement::repo::tasks::insert(db, &task, now)
+                .map_err(|e| anyhow!("seeding task {n}: {e}"))?;
+            count += 1;
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(count)
+}

@@ -566,7 +566,9 @@ fn every_yaml_file_in_deploy_is_a_kubernetes_object_with_a_valid_name() {
         assert!(
             matches!(
                 (api, kind),
-                ("v1", "Secret") | ("core.spinkube.dev/v1alpha1", "SpinApp")
+                ("v1", "Secret")
+                    | ("core.spinkube.dev/v1alpha1", "SpinApp")
+                    | ("batch/v1", "CronJob")
             ),
             "{what}: unexpected {api} {kind}"
         );
@@ -748,6 +750,54 @@ fn served(routes: &[String], path: &str) -> bool {
         Some(prefix) => path == prefix || path.starts_with(&format!("{prefix}/")),
         None => path == r,
     })
+}
+
+#[test]
+fn the_churn_cronjob_calls_the_served_run_route_with_a_token_from_a_secret_deploy_defines() {
+    let docs = k8s_documents();
+    let jobs: Vec<&Yaml> = docs
+        .iter()
+        .filter(|(_, d)| get(d, "kind").and_then(Yaml::as_str) == Some("CronJob"))
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(jobs.len(), 1, "one CronJob in deploy/: the churn run");
+    let job = jobs[0];
+    assert_eq!(yaml_str(job, "spec.concurrencyPolicy"), "Forbid");
+    let container = get(job, "spec.jobTemplate.spec.template.spec.containers")
+        .and_then(Yaml::as_sequence)
+        .and_then(|c| c.first())
+        .expect("one container");
+    let script = get(container, "args")
+        .and_then(Yaml::as_sequence)
+        .and_then(|a| a.first())
+        .and_then(Yaml::as_str)
+        .expect("the loop as the argument");
+    assert!(served(&manifest_routes(), "/v1/engagement/churn/runs"));
+    assert!(script.contains("/v1/engagement/churn/runs"));
+    assert!(
+        script.contains("nextCursor"),
+        "the run is paged: follow nextCursor"
+    );
+    let script_file = read(&root().join("deploy/churn-run"));
+    assert!(
+        script_file.contains(script.trim()),
+        "the CronJob's loop and deploy/churn-run are the same"
+    );
+    let env = get(container, "env")
+        .and_then(Yaml::as_sequence)
+        .expect("env");
+    let token = env
+        .iter()
+        .find(|e| get(e, "name").and_then(Yaml::as_str) == Some("CRM_SERVICE_TOKEN"))
+        .expect("CRM_SERVICE_TOKEN");
+    let secret = yaml_str(token, "valueFrom.secretKeyRef.name");
+    let key = yaml_str(token, "valueFrom.secretKeyRef.key");
+    let defined = docs.iter().any(|(_, d)| {
+        get(d, "kind").and_then(Yaml::as_str) == Some("Secret")
+            && yaml_str(d, "metadata.name") == secret
+            && get(d, &format!("stringData.{key}")).is_some()
+    });
+    assert!(defined, "secrets.example.yaml shows {secret}.{key}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ const COMPONENTS: &[(&str, &str)] = &[
     ("loyalty", "/v1/loyalty"),
     ("loan-preapproval", "/v1/loans"),
     ("recommendations", "/v1/recommendations"),
+    ("engagement", "/v1/engagement"),
 ];
 
 #[test]

@@ -81,6 +81,26 @@ closed_enum!(
         CatalogueRead = "catalogue.read",
         CatalogueWrite = "catalogue.write",
         OfferStats = "offer.stats",
+        /// Account events from core banking (a service token with the admin role).
+        EngagementEventIngest = "engagement.event.ingest",
+        EngagementRulesRead = "engagement.rules.read",
+        EngagementRulesWrite = "engagement.rules.write",
+        EngagementAlertList = "engagement.alert.list",
+        EngagementAlertRead = "engagement.alert.read",
+        /// Acknowledge, dismiss or convert an alert into a task.
+        EngagementAlertAct = "engagement.alert.act",
+        EngagementTaskCreate = "engagement.task.create",
+        EngagementTaskList = "engagement.task.list",
+        EngagementTaskRead = "engagement.task.read",
+        EngagementTaskTransition = "engagement.task.transition",
+        /// Move a departing relationship manager's open tasks and customers to another.
+        EngagementTaskHandover = "engagement.task.handover",
+        /// One customer's churn score, explained.
+        EngagementChurnRead = "engagement.churn.read",
+        /// A book's at-risk list, from the latest run's scores.
+        EngagementChurnList = "engagement.churn.list",
+        /// A churn run: scores customers and creates retention tasks (a scheduler's job).
+        EngagementChurnRun = "engagement.churn.run",
     }
 );
 

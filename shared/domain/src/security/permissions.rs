@@ -93,6 +93,25 @@ pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
     (Action::CatalogueRead, EVERYONE, Audit::No),
     (Action::CatalogueWrite, &[M, AD], Audit::Write),
     (Action::OfferStats, &[RM, M, R, A, AD], Audit::No),
+    // A batch touches many customers: recorded as one write with its counts.
+    (Action::EngagementEventIngest, &[AD], Audit::Write),
+    (Action::EngagementRulesRead, &[RM, M, R, A, AD], Audit::No),
+    (Action::EngagementRulesWrite, &[M, AD], Audit::Write),
+    (Action::EngagementAlertList, &[RM, R, A, AD], Audit::Read),
+    (Action::EngagementAlertRead, &[RM, R, A, AD], Audit::Read),
+    (Action::EngagementAlertAct, &[RM, AD], Audit::Write),
+    (Action::EngagementTaskCreate, &[T, C, RM, AD], Audit::Write),
+    (Action::EngagementTaskList, &[RM, A, AD], Audit::Read),
+    (Action::EngagementTaskRead, &[T, C, RM, A, AD], Audit::Read),
+    (
+        Action::EngagementTaskTransition,
+        &[T, C, RM, AD],
+        Audit::Write,
+    ),
+    (Action::EngagementTaskHandover, &[AD], Audit::Write),
+    (Action::EngagementChurnRead, &[RM, R, A, AD], Audit::Read),
+    (Action::EngagementChurnList, &[RM, R, A, AD], Audit::Read),
+    (Action::EngagementChurnRun, &[AD], Audit::Write),
 ];
 
 fn row(action: Action) -> Option<&'static (Action, &'static [Role], Audit)> {

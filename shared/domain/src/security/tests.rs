@@ -49,6 +49,20 @@ offer.feedback           x x x . . . . x x .
 catalogue.read           x x x x x x x x x x
 catalogue.write          . . . . x . . x . .
 offer.stats              . . x . x x x x . .
+engagement.event.ingest  . . . . . . . x . .
+engagement.rules.read    . . x . x x x x . .
+engagement.rules.write   . . . . x . . x . .
+engagement.alert.list    . . x . . x x x . .
+engagement.alert.read    . . x . . x x x . .
+engagement.alert.act     . . x . . . . x . .
+engagement.task.create   x x x . . . . x . .
+engagement.task.list     . . x . . . x x . .
+engagement.task.read     x x x . . . x x . .
+engagement.task.transition x x x . . . . x . .
+engagement.task.handover . . . . . . . x . .
+engagement.churn.read    . . x . . x x x . .
+engagement.churn.list    . . x . . x x x . .
+engagement.churn.run     . . . . . . . x . .
 ";
 
 const COLUMNS: [Role; 10] = [

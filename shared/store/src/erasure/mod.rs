@@ -29,6 +29,7 @@
 
 mod audit;
 mod customers;
+mod engagement;
 mod interactions;
 mod loans;
 mod loyalty;
@@ -69,6 +70,7 @@ pub const ALL: &[Part] = &[
     loyalty::PART,
     loans::PART,
     recommendations::PART,
+    engagement::PART,
     shared::PART,
     audit::PART,
 ];

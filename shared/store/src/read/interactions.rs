@@ -277,3 +277,73 @@ pub fn recent_inquiries(
         })
         .collect()
 }
+
+/// A customer's contacts as churn early warning reads them, as of an instant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChurnContacts {
+    /// Any contact at all up to the instant.
+    pub any: bool,
+    /// Inbound contacts in the window ending at the instant.
+    pub inbound_recent: i64,
+    /// Inbound contacts in the window before that.
+    pub inbound_prior: i64,
+    /// The latest inbound contact up to the instant (ms since the epoch).
+    pub last_inbound_at: Option<i64>,
+    /// Contacts with negative sentiment in the window ending at the instant.
+    pub negative_recent: i64,
+    /// Complaint cases not closed.
+    pub open_complaints: i64,
+    /// Of those, not resolved and past their deadline at the instant.
+    pub overdue_complaints: i64,
+}
+
+// Corrected contacts do not count (their correction does); `?2` is the instant, `?3`
+// the start of the recent window, `?4` the start of the prior one.
+const CHURN_CONTACTS: &str = "SELECT
+    EXISTS (SELECT 1 FROM interactions WHERE customer_id = ?1 AND occurred_at <= ?2) AS any_contact,
+    (SELECT count(*) FROM interactions i WHERE i.customer_id = ?1 AND i.direction = 'inbound'
+        AND i.occurred_at > ?3 AND i.occurred_at <= ?2
+        AND NOT EXISTS (SELECT 1 FROM interactions x WHERE x.corrects_id = i.id)) AS recent,
+    (SELECT count(*) FROM interactions i WHERE i.customer_id = ?1 AND i.direction = 'inbound'
+        AND i.occurred_at > ?4 AND i.occurred_at <= ?3
+        AND NOT EXISTS (SELECT 1 FROM interactions x WHERE x.corrects_id = i.id)) AS prior,
+    (SELECT max(i.occurred_at) FROM interactions i WHERE i.customer_id = ?1
+        AND i.direction = 'inbound' AND i.occurred_at <= ?2
+        AND NOT EXISTS (SELECT 1 FROM interactions x WHERE x.corrects_id = i.id)) AS last_inbound,
+    (SELECT count(*) FROM interactions i WHERE i.customer_id = ?1 AND i.sentiment = 'negative'
+        AND i.occurred_at > ?3 AND i.occurred_at <= ?2
+        AND NOT EXISTS (SELECT 1 FROM interactions x WHERE x.corrects_id = i.id)) AS negative,
+    (SELECT count(*) FROM complaints WHERE customer_id = ?1 AND status <> 'closed') AS open,
+    (SELECT count(*) FROM complaints WHERE customer_id = ?1
+        AND status IN ('open','assigned','in_progress','reopened') AND due_at < ?2) AS overdue";
+
+/// The churn facts of `customer_id` at `at_ms`, with windows of `window_ms` (the recent
+/// one ends at `at_ms`, the prior one ends where it starts).
+pub fn churn_contacts(
+    db: &dyn Database,
+    customer_id: &str,
+    at_ms: i64,
+    window_ms: i64,
+) -> Result<ChurnContacts, StoreError> {
+    let rows = db.execute(
+        CHURN_CONTACTS,
+        &[
+            Value::from(customer_id),
+            Value::Integer(at_ms),
+            Value::Integer(at_ms.saturating_sub(window_ms)),
+            Value::Integer(at_ms.saturating_sub(window_ms.saturating_mul(2))),
+        ],
+    )?;
+    let Some(r) = rows.first() else {
+        return Ok(ChurnContacts::default());
+    };
+    Ok(ChurnContacts {
+        any: r.i64("any_contact")? != 0,
+        inbound_recent: r.i64("recent")?,
+        inbound_prior: r.i64("prior")?,
+        last_inbound_at: r.opt_i64("last_inbound")?,
+        negative_recent: r.i64("negative")?,
+        open_complaints: r.i64("open")?,
+        overdue_complaints: r.i64("overdue")?,
+    })
+}

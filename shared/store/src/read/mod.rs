@@ -3,6 +3,7 @@
 //! or row contributes nothing rather than failing the caller.
 
 pub mod customers;
+pub mod engagement;
 pub mod interactions;
 pub mod loans;
 pub mod loyalty;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod customers;
+pub mod engagement;
 pub mod interactions;
 pub mod loans;
 pub mod loyalty;
@@ -20,4 +21,5 @@ pub const ALL: &[&[Migration]] = &[
     loans::MIGRATIONS,
     recommendations::MIGRATIONS,
     audit::MIGRATIONS,
+    engagement::MIGRATIONS,
 ];

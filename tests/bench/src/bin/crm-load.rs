@@ -533,6 +533,38 @@ fn builders(f: &Arc<Fixture>) -> Vec<(&'static str, Build, &'static [u16])> {
     ));
     let g = Arc::clone(f);
     out.push((
+        // Issue 17: a batch of 20 account events from core banking, for 20 customers,
+        // each raising an alert (the default rule for a stopped salary).
+        "engagement.events",
+        Arc::new(move |n: u64| {
+            let at = seed::now().to_string();
+            let events: Vec<serde_json::Value> = (0..20u64)
+                .map(|i| {
+                    json!({"id": key("evt", n * 20 + i), "type": "salary_stopped",
+                        "customerId": g.pick(n.wrapping_mul(20).wrapping_add(i)), "occurredAt": at})
+                })
+                .collect();
+            RequestSpec::post_json(
+                "/v1/engagement/events",
+                json!({ "events": events }).to_string(),
+            )
+        }),
+        &[200],
+    ));
+    out.push((
+        // A relationship manager's queue: open tasks, earliest due first (100 per
+        // manager seeded).
+        "engagement.queue",
+        Arc::new(|n: u64| {
+            RequestSpec::get(format!(
+                "/v1/engagement/tasks?assignee=rm_{}&status=open&limit=50",
+                n % 100
+            ))
+        }),
+        &[200],
+    ));
+    let g = Arc::clone(f);
+    out.push((
         "loan.application",
         Arc::new(move |n: u64| {
             // One open application per customer and product: walk the customers in
@@ -650,6 +682,7 @@ fn is_floor(name: &str) -> bool {
 fn bare_of(name: &str) -> Option<&'static str> {
     const WRITES: &[&str] = &[
         "customer.create",
+        "engagement.events",
         "interaction.append",
         "loyalty.earn",
         "loyalty.redeem",
@@ -890,6 +923,8 @@ fn seed_state(sizes: Sizes, state: &Path, explain_plans: bool) -> Result<(Vec<St
     let t = Instant::now();
     seed::inquiries(&db, &ids[3], sizes.inquiries, now)?;
     let products = seed::catalogue(&db, sizes.products, now)?;
+    let tasks = seed::tasks(&db, &ids, now)?;
+    eprintln!("seeded {tasks} open tasks, one per ten customers");
     times.recommendations = t.elapsed().as_secs_f64();
     eprintln!(
         "seeded {} inquiries on one customer and a catalogue of {products} products in {:.1}s",

@@ -1,0 +1,252 @@
+//! The engagement service through the host (or real Spin), with customers created
+//! through the customer-profile service: account events become an alert in the right
+//! relationship manager's queue, the alert becomes a task, the completed task is a
+//! contact on the customer's timeline in the interactions service; a handover moves the
+//! book; an erasure closes what was pending and keeps no event; a churn run creates one
+//! retention task however often it runs.
+
+use crm_e2e::fixtures::create_customer_of;
+use crm_e2e::{TestApp, TestResponse};
+use serde_json::{Value, json};
+
+/// An instant in the past, as RFC 3339 (events may not be in the future).
+const RECENT: &str = "2026-01-02T03:04:05Z";
+
+/// An instant within the churn window of now (ninety days): a minute ago.
+fn recent_ish() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+        - 60;
+    // Howard Hinnant's civil-from-days, as in interactions.rs.
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+fn ok(response: &TestResponse, status: u16) -> Value {
+    assert_eq!(response.status, status, "{}", response.text());
+    response.json()
+}
+
+fn events(app: &TestApp, events: Value) -> Value {
+    ok(
+        &app.post_json("/v1/engagement/events", &json!({ "events": events }), &[]),
+        200,
+    )
+}
+
+#[test]
+fn an_account_event_becomes_an_alert_a_task_and_a_logged_contact() {
+    let app = TestApp::spawn();
+    let mine = create_customer_of(&app, 1, "rm-e2e-1");
+    let theirs = create_customer_of(&app, 2, "rm-e2e-2");
+    let rm = app.as_user("rm-e2e-1", &["relationship_manager"]);
+
+    // Core banking reports a large withdrawal for a home, twice, and one for another book.
+    let withdrawal = |id: &str, customer: &str| {
+        json!({"id": id, "type": "large_withdrawal", "customerId": customer,
+               "amount": {"amount": 80_000_000, "currency": "CNY"},
+               "description": "down payment on a house", "occurredAt": RECENT})
+    };
+    let batch = events(
+        &app,
+        json!([withdrawal("cb-1", &mine), withdrawal("cb-2", &theirs)]),
+    );
+    assert_eq!(batch["accepted"], 2);
+    let again = events(&app, json!([withdrawal("cb-1", &mine)]));
+    assert_eq!(again["duplicates"], 1);
+    assert_eq!(again["results"][0]["outcome"], "duplicate");
+
+    // The manager's queue holds their customer's alert only, with the suggested action.
+    let alerts = ok(&rm.get("/v1/engagement/alerts?status=open"), 200);
+    let items = alerts["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    let alert = &items[0];
+    assert_eq!(alert["customerId"], json!(mine));
+    assert_eq!(alert["suggestedAction"], "mortgage_offer");
+    assert_eq!(alert["overdue"], false);
+    let alert_id = alert["id"].as_str().expect("id");
+
+    // Converted into a task for the manager.
+    let converted = ok(
+        &rm.post_json(
+            &format!("/v1/engagement/alerts/{alert_id}/transitions"),
+            &json!({"to": "converted", "task": {"title": "Offer a mortgage"}}),
+            &[("if-match", "\"1\"")],
+        ),
+        200,
+    );
+    let task_id = converted["taskId"].as_str().expect("task id").to_owned();
+    let queue = ok(
+        &rm.get("/v1/engagement/tasks?assignee=rm-e2e-1&status=open"),
+        200,
+    );
+    assert_eq!(queue["items"][0]["id"], json!(task_id));
+
+    // Worked and completed with the call it was.
+    let path = format!("/v1/engagement/tasks/{task_id}/transitions");
+    ok(
+        &rm.post_json(
+            &path,
+            &json!({"to": "in_progress"}),
+            &[("if-match", "\"1\"")],
+        ),
+        200,
+    );
+    let stale = rm.post_json(&path, &json!({"to": "done"}), &[("if-match", "\"1\"")]);
+    stale.assert_problem(412, "precondition_failed");
+    let done = ok(
+        &rm.post_json(
+            &path,
+            &json!({"to": "done", "contact": {"channel": "phone", "subject": "Mortgage offer",
+                    "outcome": "meeting booked", "sentiment": "positive"}}),
+            &[("if-match", "\"2\"")],
+        ),
+        200,
+    );
+    let interaction = done["interactionId"].as_str().expect("interaction");
+
+    // The contact is on the customer's timeline in the interactions service.
+    let timeline = ok(&rm.get(&format!("/v1/interactions?customerId={mine}")), 200);
+    let logged = &timeline["items"][0];
+    assert_eq!(logged["id"], json!(interaction));
+    assert_eq!(logged["direction"], "outbound");
+    assert_eq!(logged["agentId"], "rm-e2e-1");
+    assert_eq!(logged["subject"], "Mortgage offer");
+
+    // The other book's alert stays out of reach.
+    let other = ok(&app.get("/v1/engagement/alerts?rmId=rm-e2e-2"), 200);
+    let other_id = other["items"][0]["id"].as_str().expect("id");
+    rm.get(&format!("/v1/engagement/alerts/{other_id}"))
+        .assert_problem(403, "outside_book");
+}
+
+#[test]
+fn a_handover_moves_the_book_and_an_erasure_closes_what_was_pending() {
+    let app = TestApp::spawn();
+    let c = create_customer_of(&app, 3, "rm-e2e-old");
+    let task = ok(
+        &app.post_json(
+            "/v1/engagement/tasks",
+            &json!({"customerId": c, "type": "retention", "title": "Keep them",
+                    "dueAt": "2026-01-01T00:00:00Z"}),
+            &[("idempotency-key", "e2e-task-1")],
+        ),
+        201,
+    );
+    assert_eq!(task["assignee"], "rm-e2e-old");
+    assert_eq!(task["overdue"], true);
+    let moved = ok(
+        &app.post_json(
+            "/v1/engagement/tasks/handover",
+            &json!({"from": "rm-e2e-old", "to": "rm-e2e-new"}),
+            &[("idempotency-key", "e2e-handover-1")],
+        ),
+        200,
+    );
+    assert_eq!(moved["tasksMoved"], 1);
+    assert_eq!(moved["customersMoved"], 1);
+    let profile = ok(&app.get(&format!("/v1/customers/{c}")), 200);
+    assert_eq!(profile["relationshipManagerId"], "rm-e2e-new");
+    let new_rm = app.as_user("rm-e2e-new", &["relationship_manager"]);
+    let queue = ok(&new_rm.get("/v1/engagement/tasks?assignee=rm-e2e-new"), 200);
+    assert_eq!(queue["items"][0]["id"], task["id"]);
+
+    events(
+        &app,
+        json!([{"id": "cb-9", "type": "salary_stopped", "customerId": c, "occurredAt": RECENT}]),
+    );
+    let erased = app.request("DELETE", &format!("/v1/customers/{c}"), None, &[]);
+    assert_eq!(erased.status, 204, "{}", erased.text());
+    let id = task["id"].as_str().expect("id");
+    let after = ok(&app.get(&format!("/v1/engagement/tasks/{id}")), 200);
+    assert_eq!(after["status"], "cancelled");
+    assert_eq!(after["title"], "[erased]");
+    let alerts = ok(
+        &app.get(&format!("/v1/engagement/alerts?customerId={c}")),
+        200,
+    );
+    assert_eq!(alerts["items"][0]["status"], "dismissed");
+    assert_eq!(alerts["items"][0]["event"], Value::Null);
+    // Nothing more is recorded about them.
+    let refused = events(
+        &app,
+        json!([{"id": "cb-10", "type": "salary_stopped", "customerId": c, "occurredAt": RECENT}]),
+    );
+    assert_eq!(refused["refused"], 1);
+}
+
+#[test]
+fn a_churn_run_creates_one_retention_task_however_often_it_runs() {
+    let app = TestApp::spawn();
+    let c = create_customer_of(&app, 4, "rm-e2e-churn");
+    // Salary stopped (25), two products closed (25), a complaint still open (15): 65.
+    let when = recent_ish();
+    events(
+        &app,
+        json!([
+            {"id": "ch-1", "type": "salary_stopped", "customerId": c, "occurredAt": when},
+            {"id": "ch-2", "type": "product_closed", "customerId": c, "occurredAt": when},
+            {"id": "ch-3", "type": "product_closed", "customerId": c, "occurredAt": when},
+        ]),
+    );
+    ok(
+        &app.post_json(
+            "/v1/interactions",
+            &json!({"customerId": c, "channel": "branch", "direction": "inbound",
+                    "type": "complaint", "subject": "Fees on my account", "agentId": "teller-1",
+                    "complaint": {"severity": "medium", "category": "fees_and_charges"}}),
+            &[("idempotency-key", "e2e-churn-complaint")],
+        ),
+        201,
+    );
+    let rm = app.as_user("rm-e2e-churn", &["relationship_manager"]);
+    let score = ok(&rm.get(&format!("/v1/engagement/churn/{c}")), 200);
+    assert_eq!(score["score"], 65, "{score}");
+    assert_eq!(score["band"], "high");
+    let as_of = score["asOf"].as_str().expect("asOf").to_owned();
+
+    let run = |key: &str| {
+        ok(
+            &app.post_json(
+                "/v1/engagement/churn/runs",
+                &json!({"asOf": as_of}),
+                &[("idempotency-key", key)],
+            ),
+            200,
+        )
+    };
+    let first = run("e2e-churn-run-1");
+    assert_eq!(first["tasksCreated"], 1);
+    assert_eq!(first["nextCursor"], Value::Null);
+    let second = run("e2e-churn-run-2");
+    assert_eq!(second["tasksCreated"], 0);
+    assert_eq!(second["atRisk"], first["atRisk"]);
+
+    let queue = ok(
+        &rm.get("/v1/engagement/tasks?assignee=rm-e2e-churn&status=open"),
+        200,
+    );
+    let tasks = queue["items"].as_array().expect("items");
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0]["type"], "retention");
+    assert_eq!(tasks[0]["customerId"], json!(c));
+    let list = ok(&rm.get("/v1/engagement/churn"), 200);
+    assert_eq!(list["items"][0]["customerId"], json!(c));
+    assert_eq!(list["items"][0]["score"], 65);
+}
