@@ -2,7 +2,7 @@
 //! earliest deadline first), `GET …/alerts/{id}` and `POST …/alerts/{id}/transitions`
 //! (acknowledge, dismiss with a reason, convert into a task).
 
-use super::{Query, cursor_after, invalid, ts, with_etag};
+use super::{Query, cursor_after, page, ts};
 use crate::handlers::tasks::{NewTaskRow, assignee_for, store_task, task_view};
 use crate::repo::alerts::{self as repo, AlertRow, Move, Queue};
 use crm_domain::engagement::{
@@ -10,7 +10,7 @@ use crm_domain::engagement::{
 };
 use crm_domain::id::CustomerId;
 use crm_domain::interaction::valid_actor;
-use crm_http::{ApiError, ApiResult, Ctx, etag, json_response, require_if_match};
+use crm_http::{ApiError, ApiResult, Ctx, etag, json_response, require_if_match, with_etag};
 use crm_store::{Database, in_transaction};
 use http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -107,7 +107,7 @@ fn task_type(action: &str) -> TaskType {
 pub fn transition(ctx: &Ctx<'_>) -> ApiResult {
     let id = path_id(ctx)?;
     let draft: AlertDraft = ctx.json()?;
-    let action = draft.validate(ctx.now).map_err(invalid)?;
+    let action = draft.validate(ctx.now).map_err(ApiError::from)?;
     if ctx.header("if-match").is_none() {
         return Err(ApiError::PreconditionRequired("If-Match"));
     }
@@ -183,7 +183,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     let rm_id = q.parsed("rmId", staff_id)?;
     let status = q.one_of("status", AlertStatus::parse, AlertStatus::expected())?;
     let customer = q.parsed("customerId", CustomerId::parse)?;
-    let (limit, after) = q.page(|id| AlertId::parse(id).is_ok())?;
+    let (limit, after) = page(&mut q, |id| AlertId::parse(id).is_ok())?;
     let limit = q.finish(limit)?;
     let queue = Queue {
         status,

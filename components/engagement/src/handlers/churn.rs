@@ -4,13 +4,13 @@
 //! (score a page of customers as of `asOf`, one retention task per customer at risk and
 //! period).
 
-use super::{Query, invalid, require_customer, ts};
+use super::{Query, require_customer, ts};
 use crate::repo::churn::{self as repo, Retention};
 use crm_domain::engagement::churn::{AT_RISK_SCORE, ChurnScore, period, score};
 use crm_domain::engagement::{Priority, TaskId};
 use crm_domain::id::CustomerId;
 use crm_domain::interaction::valid_actor;
-use crm_domain::page::{Cursor, Limit};
+use crm_domain::page::Cursor;
 use crm_domain::{Invalid, Timestamp};
 use crm_http::{ApiError, ApiResult, Ctx, idempotency, json_response, new_ulid};
 use crm_store::Database;
@@ -90,11 +90,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     let mut q = Query::new(ctx, &["rmId", "minScore", "limit"])?;
     let rm = q.parsed("rmId", staff_id)?;
     let min = q.parsed("minScore", min_score)?;
-    let limit = match q.parsed("limit", |raw| Limit::parse(Some(raw)))? {
-        Some(l) => Some(l),
-        None if ctx.query("limit")?.is_none() => Limit::parse(None).ok(),
-        None => None,
-    };
+    let limit = q.limit()?;
     let limit = q.finish(limit)?;
     let rows = repo::ranked(
         ctx.db()?,
@@ -183,10 +179,10 @@ pub fn run(ctx: &Ctx<'_>) -> ApiResult {
         _ => Some(String::new()),
     };
     let (Some(at), Some(after)) = (at, after) else {
-        return Err(invalid(errors));
+        return Err(ApiError::from(errors));
     };
     if !errors.is_empty() {
-        return Err(invalid(errors));
+        return Err(ApiError::from(errors));
     }
     let work = |db: &dyn Database| -> ApiResult {
         let customers = repo::page(db, &after, limit)?;

@@ -1,9 +1,6 @@
 //! HTTP ⇄ domain for account events, alert rules, alerts and tasks. Handlers parse and
 //! validate at the edge (reporting every bad field at once), call the repository, and
 //! shape the answer; the rules themselves live in `crm_domain::engagement`.
-//!
-//! The query helper below is the interactions component's, repeated: components never
-//! import each other, and moving it into `crm-http` is a change to that component too.
 
 pub mod alerts;
 pub mod churn;
@@ -12,25 +9,15 @@ pub mod rules;
 pub mod tasks;
 
 use crate::repo::After;
-use crm_domain::Invalid;
+
 use crm_domain::id::CustomerId;
 use crm_domain::page::{Cursor, Limit};
 use crm_domain::time::Timestamp;
-use crm_http::{ApiError, ApiResult, Ctx, FieldError, Response, etag, json_response};
+use crm_http::{ApiError, ApiResult, json_response};
 use crm_store::Database;
 use crm_store::read::customers::customer_status;
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
-
-/// A 422 listing every invalid field.
-pub(crate) fn invalid(errors: Vec<Invalid>) -> ApiError {
-    ApiError::Validation(
-        errors
-            .into_iter()
-            .map(|i| FieldError::new(i.field, i.message))
-            .collect(),
-    )
-}
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(e.to_string())
@@ -62,90 +49,17 @@ pub(crate) fn created<T: Serialize>(body: &T, location: &str) -> ApiResult {
     Ok(response)
 }
 
-/// Adds the `etag` of `version` to `response`.
-pub(crate) fn with_etag(mut response: Response, version: i64) -> ApiResult {
-    let value = HeaderValue::from_str(&etag(version)).map_err(internal)?;
-    response.headers_mut().insert(header::ETAG, value);
-    Ok(response)
-}
-
 /// Query parameters collected with every problem they have, for one 422.
-pub(crate) struct Query<'c, 'a> {
-    ctx: &'c Ctx<'a>,
-    errors: Vec<FieldError>,
-}
+pub(crate) use crm_http::QueryParams as Query;
 
-impl<'c, 'a> Query<'c, 'a> {
-    /// Refuses unknown parameters (400) before anything else.
-    pub(crate) fn new(ctx: &'c Ctx<'a>, known: &[&str]) -> Result<Self, ApiError> {
-        ctx.only_query_params(known)?;
-        Ok(Query {
-            ctx,
-            errors: Vec::new(),
-        })
-    }
-
-    fn reject(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError::new(field, message));
-    }
-
-    /// A parameter parsed by `parse`, whose error becomes the message.
-    pub(crate) fn parsed<T, E: std::fmt::Display>(
-        &mut self,
-        name: &str,
-        parse: impl Fn(&str) -> Result<T, E>,
-    ) -> Result<Option<T>, ApiError> {
-        let Some(raw) = self.ctx.query(name)? else {
-            return Ok(None);
-        };
-        match parse(&raw) {
-            Ok(v) => Ok(Some(v)),
-            Err(e) => {
-                self.reject(name, e.to_string());
-                Ok(None)
-            }
-        }
-    }
-
-    /// A closed-set parameter.
-    pub(crate) fn one_of<T>(
-        &mut self,
-        name: &str,
-        parse: fn(&str) -> Option<T>,
-        expected: String,
-    ) -> Result<Option<T>, ApiError> {
-        self.parsed(name, |raw| {
-            parse(raw).ok_or_else(|| format!("must be one of {expected}"))
-        })
-    }
-
-    /// `limit` and `cursor`; the cursor's id must parse with `id_ok`.
-    pub(crate) fn page(
-        &mut self,
-        id_ok: fn(&str) -> bool,
-    ) -> Result<(Option<Limit>, Option<After>), ApiError> {
-        let limit = match self.parsed("limit", |raw| Limit::parse(Some(raw)))? {
-            Some(limit) => Some(limit),
-            None if self.ctx.query("limit")?.is_none() => Limit::parse(None).ok(),
-            None => None,
-        };
-        let after = self.parsed("cursor", |raw| {
-            Cursor::decode(raw)
-                .ok()
-                .and_then(|c| decode_after(c.key(), id_ok))
-                .ok_or("is not a cursor returned by this API")
-        })?;
-        Ok((limit, after))
-    }
-
-    /// The collected problems as one 422, or the value when there were none.
-    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
-        match value {
-            Some(v) if self.errors.is_empty() => Ok(v),
-            _ if self.errors.is_empty() => Err(ApiError::invalid("query", "is invalid")),
-            _ => Err(ApiError::Validation(self.errors)),
-        }
-    }
+/// `limit` and `cursor`; the cursor's id must parse with `id_ok`.
+pub(crate) fn page(
+    q: &mut Query<'_, '_>,
+    id_ok: fn(&str) -> bool,
+) -> Result<(Option<Limit>, Option<After>), ApiError> {
+    let limit = q.limit()?;
+    let after = q.cursor(|key| decode_after(key, id_ok))?;
+    Ok((limit, after))
 }
 
 /// The cursor token after `item` (sort value `at`, id `id`).

@@ -1,11 +1,12 @@
 //! The alert rules: `GET /v1/engagement/alert-rules` (the version in force),
 //! `GET …/alert-rules/{version}` and `PUT …/alert-rules` with `If-Match`.
 
-use super::{invalid, with_etag};
 use crate::repo::rules::{self as repo, RulesRow};
 use crm_domain::Invalid;
 use crm_domain::engagement::AlertRules;
-use crm_http::{ApiError, ApiResult, Ctx, from_json_value, json_response, require_if_match};
+use crm_http::{
+    ApiError, ApiResult, Ctx, from_json_value, json_response, require_if_match, with_etag,
+};
 use http::StatusCode;
 use serde_json::{Value, json};
 
@@ -67,10 +68,10 @@ pub fn put(ctx: &Ctx<'_>) -> ApiResult {
     let rules: AlertRules = from_json_value(Value::Object(members))?;
     let rules = match rules.validated() {
         Ok(rules) if errors.is_empty() => rules,
-        Ok(_) => return Err(invalid(errors)),
+        Ok(_) => return Err(ApiError::from(errors)),
         Err(more) => {
             errors.extend(more);
-            return Err(invalid(errors));
+            return Err(ApiError::from(errors));
         }
     };
     let version =

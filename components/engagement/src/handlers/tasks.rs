@@ -3,7 +3,7 @@
 //! (completing a contact task records the contact in the interaction log) and
 //! `POST …/tasks/handover`.
 
-use super::{Query, created, cursor_after, invalid, require_customer, ts, with_etag};
+use super::{Query, created, cursor_after, page, require_customer, ts};
 use crate::repo::alerts as alert_repo;
 use crate::repo::tasks::{self as repo, Insert, Queue, TaskRow};
 use crm_domain::engagement::{
@@ -14,6 +14,7 @@ use crm_domain::interaction::valid_actor;
 use crm_domain::{Invalid, Timestamp};
 use crm_http::{
     ApiError, ApiResult, Ctx, etag, idempotency, json_response, new_ulid, require_if_match,
+    with_etag,
 };
 use crm_store::delegated::{customers, interactions};
 use crm_store::read::customers::relationship_manager_of;
@@ -124,7 +125,7 @@ pub(crate) fn store_task(
 pub fn create(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let draft: TaskDraft = ctx.json()?;
-    let new = draft.validate(ctx.now).map_err(invalid)?;
+    let new = draft.validate(ctx.now).map_err(ApiError::from)?;
     idempotency::run(ctx, |db| {
         require_customer(db, &new.customer_id)?;
         let customer = new.customer_id.to_string();
@@ -209,7 +210,7 @@ fn illegal(e: IllegalTaskMove) -> ApiError {
 pub fn transition(ctx: &Ctx<'_>) -> ApiResult {
     let id = path_id(ctx)?;
     let draft: TaskMoveDraft = ctx.json()?;
-    let m = draft.validate(ctx.now).map_err(invalid)?;
+    let m = draft.validate(ctx.now).map_err(ApiError::from)?;
     if ctx.header("if-match").is_none() {
         return Err(ApiError::PreconditionRequired("If-Match"));
     }
@@ -301,7 +302,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     let status = q.one_of("status", TaskStatus::parse, TaskStatus::expected())?;
     let due_before = q.parsed("dueBefore", Timestamp::parse)?;
     let customer = q.parsed("customerId", CustomerId::parse)?;
-    let (limit, after) = q.page(|id| TaskId::parse(id).is_ok())?;
+    let (limit, after) = page(&mut q, |id| TaskId::parse(id).is_ok())?;
     let limit = q.finish(limit)?;
     let queue = Queue {
         assignee,
@@ -354,10 +355,10 @@ pub fn handover(ctx: &Ctx<'_>) -> ApiResult {
         errors.push(Invalid::new("to", "must differ from from"));
     }
     let (Some(from), Some(to)) = (body.from, body.to) else {
-        return Err(invalid(errors));
+        return Err(ApiError::from(errors));
     };
     if !errors.is_empty() {
-        return Err(invalid(errors));
+        return Err(ApiError::from(errors));
     }
     idempotency::run(ctx, |db| {
         let tasks = repo::hand_over(db, &from, &to, ctx.now)?;
