@@ -89,9 +89,52 @@ impl Cursor {
     }
 }
 
+/// A keyset position: the sort value and the id of the last item served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct After {
+    /// The sort column's value (ms since the epoch).
+    pub at: i64,
+    /// The id, which breaks ties.
+    pub id: String,
+}
+
+impl After {
+    /// The cursor token after an item sorted by `at` with id `id`.
+    pub fn token(at: i64, id: &str) -> String {
+        Cursor::after(&format!("{at}|{id}")).encode()
+    }
+
+    /// The position a cursor key names, when its id passes `id_ok` (a list's own kind).
+    pub fn from_key(key: &str, id_ok: impl Fn(&str) -> bool) -> Option<After> {
+        let (at, id) = key.split_once('|')?;
+        let at = at.parse().ok()?;
+        id_ok(id).then(|| After {
+            at,
+            id: id.to_owned(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyset_position_round_trips_and_a_foreign_one_is_refused() {
+        let token = After::token(42, "int_01KAT0000000000000000000AB");
+        let key = Cursor::decode(&token).expect("decodes");
+        let ok = |id: &str| id.starts_with("int_");
+        assert_eq!(
+            After::from_key(key.key(), ok),
+            Some(After {
+                at: 42,
+                id: "int_01KAT0000000000000000000AB".into()
+            })
+        );
+        assert_eq!(After::from_key("42|cmp_x", ok), None);
+        assert_eq!(After::from_key("x|int_1", ok), None);
+        assert_eq!(After::from_key("42", ok), None);
+    }
 
     #[test]
     fn a_cursor_with_multi_byte_characters_is_refused_not_a_panic() {

@@ -29,7 +29,9 @@ pub use context::Ctx;
 pub use ids::{RequestId, new_ulid};
 pub use json::{JSON, MAX_BODY_BYTES, from_json_value, json_body, json_response};
 pub use params::QueryParams;
-pub use patch::{MERGE_PATCH_JSON, etag, header_value, merge_patch, require_if_match, with_etag};
+pub use patch::{
+    MERGE_PATCH_JSON, created, etag, header_value, merge_patch, require_if_match, with_etag,
+};
 pub use problem::{ApiError, FieldError, PROBLEM_JSON, PROBLEM_TYPE_BASE};
 pub use routing::{Access, Handler, Route, Service, Subject};
 pub use serve::{MAX_HEADER_BYTES, MAX_HEADERS, serve};

@@ -2,7 +2,7 @@
 //! them all; unknown parameters are refused (400) before anything else.
 
 use crate::{ApiError, Ctx, FieldError};
-use crm_domain::page::{Cursor, Limit};
+use crm_domain::page::{After, Cursor, Limit};
 use crm_domain::time::Timestamp;
 
 /// What a cursor that this API did not hand out is told.
@@ -131,6 +131,16 @@ impl<'c, 'a> QueryParams<'c, 'a> {
                 .and_then(|c| key(c.key()))
                 .ok_or(NOT_OUR_CURSOR)
         })
+    }
+
+    /// `limit` and a keyset `cursor` (from [`After::token`]) whose id passes `id_ok`.
+    pub fn keyset(
+        &mut self,
+        id_ok: fn(&str) -> bool,
+    ) -> Result<(Option<Limit>, Option<After>), ApiError> {
+        let limit = self.limit()?;
+        let after = self.cursor(|key| After::from_key(key, id_ok))?;
+        Ok((limit, after))
     }
 
     /// The collected problems as one 422, or the value when there were none.

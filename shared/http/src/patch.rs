@@ -38,6 +38,15 @@ pub fn header_value(text: &str) -> Result<http::HeaderValue, ApiError> {
     http::HeaderValue::from_str(text).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+/// A 201 with `Location`.
+pub fn created<T: serde::Serialize>(body: &T, location: &str) -> Result<crate::Response, ApiError> {
+    let mut response = crate::json_response(http::StatusCode::CREATED, body)?;
+    response
+        .headers_mut()
+        .insert(http::header::LOCATION, header_value(location)?);
+    Ok(response)
+}
+
 /// `response` with the `etag` of `version`.
 pub fn with_etag(mut response: crate::Response, version: i64) -> Result<crate::Response, ApiError> {
     response

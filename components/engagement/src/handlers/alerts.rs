@@ -2,7 +2,7 @@
 //! earliest deadline first), `GET …/alerts/{id}` and `POST …/alerts/{id}/transitions`
 //! (acknowledge, dismiss with a reason, convert into a task).
 
-use super::{Query, cursor_after, page, ts};
+use super::{Query, ts};
 use crate::handlers::tasks::{NewTaskRow, assignee_for, store_task, task_view};
 use crate::repo::alerts::{self as repo, AlertRow, Move, Queue};
 use crm_domain::engagement::{
@@ -10,6 +10,7 @@ use crm_domain::engagement::{
 };
 use crm_domain::id::CustomerId;
 use crm_domain::interaction::valid_actor;
+use crm_domain::page::After;
 use crm_http::{ApiError, ApiResult, Ctx, etag, json_response, require_if_match, with_etag};
 use crm_store::{Database, in_transaction};
 use http::StatusCode;
@@ -183,7 +184,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     let rm_id = q.parsed("rmId", staff_id)?;
     let status = q.one_of("status", AlertStatus::parse, AlertStatus::expected())?;
     let customer = q.parsed("customerId", CustomerId::parse)?;
-    let (limit, after) = page(&mut q, |id| AlertId::parse(id).is_ok())?;
+    let (limit, after) = q.keyset(|id| AlertId::parse(id).is_ok())?;
     let limit = q.finish(limit)?;
     let queue = Queue {
         status,
@@ -195,7 +196,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     };
     let (page, more) = repo::list(ctx.db()?, &queue)?;
     let next = match (more, page.last()) {
-        (true, Some(last)) => Some(cursor_after(last.due_at, &last.id)),
+        (true, Some(last)) => Some(After::token(last.due_at, &last.id)),
         _ => None,
     };
     let items: Vec<Value> = page.iter().map(|a| view(a, ctx.now)).collect();

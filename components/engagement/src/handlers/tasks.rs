@@ -3,7 +3,7 @@
 //! (completing a contact task records the contact in the interaction log) and
 //! `POST …/tasks/handover`.
 
-use super::{Query, created, cursor_after, page, require_customer, ts};
+use super::{Query, require_customer, ts};
 use crate::repo::alerts as alert_repo;
 use crate::repo::tasks::{self as repo, Insert, Queue, TaskRow};
 use crm_domain::engagement::{
@@ -11,6 +11,7 @@ use crm_domain::engagement::{
 };
 use crm_domain::id::{CustomerId, InteractionId};
 use crm_domain::interaction::valid_actor;
+use crm_domain::page::After;
 use crm_domain::{Invalid, Timestamp};
 use crm_http::{
     ApiError, ApiResult, Ctx, etag, idempotency, json_response, new_ulid, require_if_match,
@@ -159,7 +160,7 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
             },
         )?;
         ctx.note(format!("task {} type {}", task.id, task.kind));
-        let response = created(
+        let response = crm_http::created(
             &task_view(&task, ctx.now),
             &format!("/v1/engagement/tasks/{}", task.id),
         )?;
@@ -302,7 +303,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     let status = q.one_of("status", TaskStatus::parse, TaskStatus::expected())?;
     let due_before = q.parsed("dueBefore", Timestamp::parse)?;
     let customer = q.parsed("customerId", CustomerId::parse)?;
-    let (limit, after) = page(&mut q, |id| TaskId::parse(id).is_ok())?;
+    let (limit, after) = q.keyset(|id| TaskId::parse(id).is_ok())?;
     let limit = q.finish(limit)?;
     let queue = Queue {
         assignee,
@@ -315,7 +316,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     };
     let (page, more) = repo::list(ctx.db()?, &queue)?;
     let next = match (more, page.last()) {
-        (true, Some(last)) => Some(cursor_after(last.due_at, &last.id)),
+        (true, Some(last)) => Some(After::token(last.due_at, &last.id)),
         _ => None,
     };
     let items: Vec<Value> = page.iter().map(|t| task_view(t, ctx.now)).collect();

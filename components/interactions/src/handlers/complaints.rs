@@ -2,13 +2,14 @@
 //! `GET /v1/interactions/complaints/{id}` (the case and its history) and
 //! `POST /v1/interactions/complaints/{id}/transitions`.
 
-use super::{Query, cursor_after, is_erased, page, ts};
+use super::{Query, is_erased, ts};
 use crate::repo::complaints::{self as repo, ComplaintRow, HistoryRow, Queue};
 use crm_domain::id::CustomerId;
 use crm_domain::interaction::{
     ComplaintId, ComplaintStatus, IllegalTransition, MAX_ACTOR, MAX_HISTORY, Severity,
     TransitionDraft, is_overdue, sla_hours,
 };
+use crm_domain::page::After;
 use crm_domain::time::Timestamp;
 use crm_http::{
     ApiError, ApiResult, Ctx, etag, idempotency, json_response, require_if_match, with_etag,
@@ -199,7 +200,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     let assignee = q.text("assignee", MAX_ACTOR)?;
     let customer = q.parsed("customerId", CustomerId::parse)?;
     let overdue = q.parsed("overdue", boolean)?;
-    let (limit, after) = page(&mut q, |id| ComplaintId::parse(id).is_ok())?;
+    let (limit, after) = q.keyset(|id| ComplaintId::parse(id).is_ok())?;
     let limit = q.finish(limit)?;
     let queue = Queue {
         status,
@@ -212,7 +213,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     };
     let (page, more) = repo::list(ctx.db()?, &queue, ctx.now)?;
     let next = match (more, page.last()) {
-        (true, Some(last)) => Some(cursor_after(last.due_at, &last.id)),
+        (true, Some(last)) => Some(After::token(last.due_at, &last.id)),
         _ => None,
     };
     let items: Vec<Value> = page.iter().map(|c| view(c, ctx.now, None)).collect();

@@ -1,13 +1,14 @@
 //! `POST /v1/interactions`, `GET /v1/interactions/{id}`, and the customer's timeline
 //! `GET /v1/interactions?customerId=…`.
 
-use super::{Query, created, cursor_after, is_erased, page, require_customer, ts};
+use super::{Query, is_erased, require_customer, ts};
 use crate::repo::complaints::{self, Opening};
 use crate::repo::interactions::{self as repo, InteractionRow, Timeline};
 use crm_domain::id::{ComplaintId, CustomerId};
 use crm_domain::interaction::{
     Channel, InteractionDraft, InteractionId, InteractionType, case_rule,
 };
+use crm_domain::page::After;
 use crm_domain::security::Action;
 use crm_http::{ApiError, ApiResult, Ctx, idempotency, json_response, new_ulid};
 use crm_store::Database;
@@ -89,7 +90,7 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
         let stored = repo::get(db, &id.to_string())?
             .ok_or_else(|| ApiError::Internal("an interaction vanished after insert".into()))?;
         ctx.note(format!("interaction {id} type {}", new.kind));
-        created(&view(&stored, false), &format!("/v1/interactions/{id}"))
+        crm_http::created(&view(&stored, false), &format!("/v1/interactions/{id}"))
     })
 }
 
@@ -129,7 +130,7 @@ pub fn timeline(ctx: &Ctx<'_>) -> ApiResult {
     let channel = q.one_of("channel", Channel::parse, Channel::expected())?;
     let kind = q.one_of("type", InteractionType::parse, InteractionType::expected())?;
     let (from, to) = q.period()?;
-    let (limit, after) = page(&mut q, |id| InteractionId::parse(id).is_ok())?;
+    let (limit, after) = q.keyset(|id| InteractionId::parse(id).is_ok())?;
     let (customer, limit) = q.finish(customer.zip(limit))?;
     let db = ctx.db()?;
     let redacted = match crm_store::read::customers::customer_status(db, &customer.to_string())? {
@@ -148,7 +149,7 @@ pub fn timeline(ctx: &Ctx<'_>) -> ApiResult {
     let confidential = ctx.may(Action::InteractionConfidential);
     let (page, more) = repo::timeline_seen_by(db, &query, confidential)?;
     let next = match (more, page.last()) {
-        (true, Some(last)) => Some(cursor_after(last.occurred_at, &last.id)),
+        (true, Some(last)) => Some(After::token(last.occurred_at, &last.id)),
         _ => None,
     };
     let items: Vec<Value> = page.iter().map(|r| view(r, redacted)).collect();

@@ -1,7 +1,7 @@
 //! Satisfaction: `POST /v1/interactions/surveys`, `GET /v1/interactions/surveys/{id}`
 //! and `GET /v1/interactions/surveys/summary`.
 
-use super::{Query, created, is_erased, require_customer, ts};
+use super::{Query, is_erased, require_customer, ts};
 use crate::repo::interactions as interactions_repo;
 use crate::repo::surveys::{self as repo, InsertError, Period, SurveyRow};
 use crm_domain::interaction::{Channel, SurveyDraft, SurveyId};
@@ -62,7 +62,7 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
             }
             InsertError::Store(e) => e.into(),
         })?;
-        created(
+        crm_http::created(
             &view(&row, false),
             &format!("/v1/interactions/surveys/{id}"),
         )

@@ -24,10 +24,4 @@ pub(crate) fn text(row: &Row<'_>, column: &str) -> Result<String, StoreError> {
 }
 
 /// A keyset position: the sort value and the id of the last item served.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct After {
-    /// The sort column's value (ms since the epoch).
-    pub at: i64,
-    /// The id, which breaks ties.
-    pub id: String,
-}
+pub use crm_domain::page::After;
