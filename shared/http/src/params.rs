@@ -34,11 +34,6 @@ impl<'c, 'a> QueryParams<'c, 'a> {
         !self.errors.is_empty()
     }
 
-    /// The raw value of `name`, when given (400 when repeated or badly encoded).
-    pub fn raw(&self, name: &str) -> Result<Option<String>, ApiError> {
-        self.ctx.query(name)
-    }
-
     /// A text parameter, 1 to `max` characters when present.
     pub fn text(&mut self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
         let value = self.ctx.query(name)?;
