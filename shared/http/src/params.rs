@@ -2,11 +2,8 @@
 //! them all; unknown parameters are refused (400) before anything else.
 
 use crate::{ApiError, Ctx, FieldError};
-use crm_domain::page::{After, Cursor, Limit};
+use crm_domain::page::{After, Cursor, Limit, PageError};
 use crm_domain::time::Timestamp;
-
-/// What a cursor that this API did not hand out is told.
-pub const NOT_OUR_CURSOR: &str = "is not a cursor returned by this API";
 
 /// The query of one request, with the problems found so far.
 pub struct QueryParams<'c, 'a> {
@@ -124,7 +121,7 @@ impl<'c, 'a> QueryParams<'c, 'a> {
             Cursor::decode(raw)
                 .ok()
                 .and_then(|c| key(c.key()))
-                .ok_or(NOT_OUR_CURSOR)
+                .ok_or(PageError::Cursor)
         })
     }
 
