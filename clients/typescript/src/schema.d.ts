@@ -1546,6 +1546,47 @@ export interface components {
                 items: components["schemas"]["RankedOffer"][];
                 modelVersion: string;
             };
+            /** @description What the engagement service holds on the customer. Each member is present only when the caller's roles may read it in that service (churn and alerts with events: relationship managers, risk officers, auditors, admins; tasks: also tellers and the call centre); a member left out for the caller's roles, and a churn score no run has recorded yet, are named in `notes`. */
+            engagement: {
+                /** @description The latest score a churn run recorded. */
+                churn?: {
+                    score: number;
+                    band: components["schemas"]["ChurnBand"];
+                    asOf: components["schemas"]["Timestamp"];
+                };
+                /** @description Alerts open or acknowledged, earliest deadline first. */
+                openAlerts?: {
+                    id: string;
+                    rule: string;
+                    reason: string;
+                    suggestedAction: components["schemas"]["SuggestedAction"];
+                    priority: components["schemas"]["TaskPriority"];
+                    /** @enum {string} */
+                    status: "open" | "acknowledged";
+                    dueAt: components["schemas"]["Timestamp"];
+                    /** @description still open past `dueAt` */
+                    overdue: boolean;
+                }[];
+                /** @description The latest account events, newest first. */
+                recentEvents?: {
+                    id: string;
+                    type: components["schemas"]["AccountEventType"];
+                    amount?: components["schemas"]["Money"];
+                    occurredAt: components["schemas"]["Timestamp"];
+                }[];
+                /** @description Tasks open or in progress, earliest due first. */
+                pendingTasks?: {
+                    id: string;
+                    type: components["schemas"]["TaskType"];
+                    title: string;
+                    assignee: string;
+                    priority: components["schemas"]["TaskPriority"];
+                    /** @enum {string} */
+                    status: "open" | "in_progress";
+                    dueAt: components["schemas"]["Timestamp"];
+                    overdue: boolean;
+                }[];
+            };
             notes: {
                 part: string;
                 note: string;

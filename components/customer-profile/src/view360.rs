@@ -14,9 +14,10 @@ use crm_domain::security::{Action, Visibility, customer_field};
 use crm_domain::time::Timestamp;
 use crm_http::{ApiError, ApiResult, Ctx, json_response};
 use crm_recommend::RecommendError;
-use crm_store::read::{interactions, loans, loyalty};
+use crm_store::read::{engagement, interactions, loans, loyalty};
 use crm_store::{Database, StoreError};
 use http::StatusCode;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// How many recent contacts the view shows.
@@ -25,6 +26,10 @@ pub const RECENT_CONTACTS: i64 = 10;
 pub const OPEN_COMPLAINTS: i64 = 20;
 /// How many next best offers the view shows.
 pub const TOP_OFFERS: usize = 3;
+/// How many open alerts, pending tasks and recent account events the view lists.
+pub const ENGAGEMENT_ITEMS: i64 = 5;
+/// The note for a part the caller's roles may not read.
+const NOT_FOR_THESE_ROLES: &str = "not shown: the caller's roles may not read it";
 /// Loan application statuses that still await the customer or the bank.
 const LOANS_IN_FLIGHT: &[&str] = &["pre_approved", "referred", "under_review", "approved"];
 
@@ -137,9 +142,181 @@ pub fn view(
         Err(RecommendError::CustomerNotFound) => return Ok(None),
         Err(RecommendError::Store(e)) => return Err(e),
     }
+    body.insert(
+        "engagement".into(),
+        engagement_part(ctx, db, &key, &mut notes)?,
+    );
     body.insert("notes".into(), Value::Array(notes));
     body.insert("generatedAt".into(), json!(now));
     Ok(Some(Value::Object(body)))
+}
+
+/// What the engagement service holds on the customer, each piece only for a caller whose
+/// roles may read it in that service itself: the 360 view is open to tellers and
+/// underwriters, who may not read alerts or churn scores there.
+fn engagement_part(
+    ctx: &Ctx<'_>,
+    db: &dyn Database,
+    key: &str,
+    notes: &mut Vec<Value>,
+) -> Result<Value, StoreError> {
+    let now = ctx.now.unix_millis();
+    let churn = if ctx.may(Action::EngagementChurnRead) {
+        let churn = engagement::churn_standing(db, key)?;
+        if churn.is_none() {
+            notes.push(note(
+                "engagement.churn",
+                "no churn run has scored the customer yet",
+            ));
+        }
+        churn
+    } else {
+        notes.push(note("engagement.churn", NOT_FOR_THESE_ROLES));
+        None
+    };
+    let (alerts, events) = if ctx.may(Action::EngagementAlertRead) {
+        (
+            Some(engagement::open_alerts(db, key, now, ENGAGEMENT_ITEMS)?),
+            Some(engagement::latest_events(db, key, ENGAGEMENT_ITEMS)?),
+        )
+    } else {
+        notes.push(note("engagement.openAlerts", NOT_FOR_THESE_ROLES));
+        notes.push(note("engagement.recentEvents", NOT_FOR_THESE_ROLES));
+        (None, None)
+    };
+    let tasks = if ctx.may(Action::EngagementTaskRead) {
+        Some(engagement::pending_tasks(db, key, now, ENGAGEMENT_ITEMS)?)
+    } else {
+        notes.push(note("engagement.pendingTasks", NOT_FOR_THESE_ROLES));
+        None
+    };
+    let part = EngagementPart {
+        churn: churn.as_ref().map(|c| ChurnView {
+            score: c.score,
+            band: &c.band,
+            as_of: Timestamp::from_unix_millis(c.as_of),
+        }),
+        open_alerts: alerts
+            .as_ref()
+            .map(|a| a.iter().map(AlertView::from).collect()),
+        recent_events: events
+            .as_ref()
+            .map(|e| e.iter().map(EventView::from).collect()),
+        pending_tasks: tasks
+            .as_ref()
+            .map(|t| t.iter().map(TaskView::from).collect()),
+    };
+    serde_json::to_value(&part).map_err(|e| StoreError::Decode(e.to_string()))
+}
+
+/// The `engagement` part; a piece is `None` when the caller may not see it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EngagementPart<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    churn: Option<ChurnView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open_alerts: Option<Vec<AlertView<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recent_events: Option<Vec<EventView<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending_tasks: Option<Vec<TaskView<'a>>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChurnView<'a> {
+    score: i64,
+    band: &'a str,
+    as_of: Timestamp,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AlertView<'a> {
+    id: &'a str,
+    rule: &'a str,
+    reason: &'a str,
+    suggested_action: &'a str,
+    priority: &'a str,
+    status: &'a str,
+    due_at: Timestamp,
+    overdue: bool,
+}
+
+impl<'a> From<&'a engagement::OpenAlert> for AlertView<'a> {
+    fn from(a: &'a engagement::OpenAlert) -> Self {
+        AlertView {
+            id: &a.id,
+            rule: &a.rule,
+            reason: &a.reason,
+            suggested_action: &a.suggested_action,
+            priority: &a.priority,
+            status: &a.status,
+            due_at: Timestamp::from_unix_millis(a.due_at),
+            overdue: a.overdue,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventView<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount: Option<MoneyView<'a>>,
+    occurred_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct MoneyView<'a> {
+    amount: i64,
+    currency: &'a str,
+}
+
+impl<'a> From<&'a engagement::EventSummary> for EventView<'a> {
+    fn from(e: &'a engagement::EventSummary) -> Self {
+        EventView {
+            id: &e.id,
+            kind: &e.kind,
+            amount: e.amount.as_ref().map(|(amount, currency)| MoneyView {
+                amount: *amount,
+                currency,
+            }),
+            occurred_at: Timestamp::from_unix_millis(e.occurred_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskView<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    assignee: &'a str,
+    priority: &'a str,
+    status: &'a str,
+    due_at: Timestamp,
+    overdue: bool,
+}
+
+impl<'a> From<&'a engagement::PendingTask> for TaskView<'a> {
+    fn from(t: &'a engagement::PendingTask) -> Self {
+        TaskView {
+            id: &t.id,
+            kind: &t.kind,
+            title: &t.title,
+            assignee: &t.assignee,
+            priority: &t.priority,
+            status: &t.status,
+            due_at: Timestamp::from_unix_millis(t.due_at),
+            overdue: t.overdue,
+        }
+    }
 }
 
 fn note(part: &str, note: &str) -> Value {

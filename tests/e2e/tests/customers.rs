@@ -112,7 +112,15 @@ fn create_read_patch_view_and_erase_a_customer() {
     assert_eq!(view["loyalty"]["balance"], earned.json()["points"]);
     assert_eq!(view["complaints"]["open"], 0);
     assert_eq!(view["loansInFlight"], json!([]));
-    assert_eq!(view["notes"], json!([]), "every part has something to show");
+    assert_eq!(
+        view["notes"],
+        json!([{"part": "engagement.churn", "note": "no churn run has scored the customer yet"}]),
+        "every other part has something to show"
+    );
+    assert_eq!(
+        view["engagement"],
+        json!({"openAlerts": [], "recentEvents": [], "pendingTasks": []})
+    );
     assert_eq!(
         view["recommendations"]["items"].as_array().map(Vec::len),
         Some(3),

@@ -14,11 +14,16 @@ const RECENT: &str = "2026-01-02T03:04:05Z";
 
 /// An instant within the churn window of now (ninety days): a minute ago.
 fn recent_ish() -> String {
+    from_now(-60)
+}
+
+/// Now plus `offset` seconds, as RFC 3339.
+fn from_now(offset: i64) -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
-        - 60;
+        + offset;
     // Howard Hinnant's civil-from-days, as in interactions.rs.
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
@@ -249,4 +254,119 @@ fn a_churn_run_creates_one_retention_task_however_often_it_runs() {
     let list = ok(&rm.get("/v1/engagement/churn"), 200);
     assert_eq!(list["items"][0]["customerId"], json!(c));
     assert_eq!(list["items"][0]["score"], 65);
+}
+
+#[test]
+fn the_360_view_shows_churn_alerts_tasks_and_events_to_the_roles_that_may_read_them() {
+    let app = TestApp::spawn();
+    let c = create_customer_of(&app, 5, "rm-e2e-360");
+    let rm = app.as_user("rm-e2e-360", &["relationship_manager"]);
+    let view = ok(&rm.get(&format!("/v1/customers/{c}/360")), 200);
+    assert_eq!(
+        view["engagement"],
+        json!({"openAlerts": [], "recentEvents": [], "pendingTasks": []}),
+        "{view}"
+    );
+    assert!(
+        view["notes"]
+            .as_array()
+            .is_some_and(|n| n.contains(&json!({"part": "engagement.churn",
+                "note": "no churn run has scored the customer yet"}))),
+        "{view}"
+    );
+
+    let when = recent_ish();
+    events(
+        &app,
+        json!([
+            {"id": "v360-1", "type": "salary_stopped", "customerId": c, "occurredAt": when},
+            {"id": "v360-2", "type": "large_deposit", "customerId": c, "occurredAt": RECENT,
+             "amount": {"amount": 1_000, "currency": "CNY"}},
+        ]),
+    );
+    let score = ok(&rm.get(&format!("/v1/engagement/churn/{c}")), 200);
+    let as_of = score["asOf"].as_str().expect("asOf").to_owned();
+    ok(
+        &app.post_json(
+            "/v1/engagement/churn/runs",
+            &json!({"asOf": as_of}),
+            &[("idempotency-key", "e2e-360-run")],
+        ),
+        200,
+    );
+    let task = ok(
+        &rm.post_json(
+            "/v1/engagement/tasks",
+            &json!({"customerId": c, "type": "contact", "title": "Ask about the salary",
+                    "dueAt": from_now(30 * 86_400)}),
+            &[("idempotency-key", "e2e-360-task")],
+        ),
+        201,
+    );
+
+    let view = ok(&rm.get(&format!("/v1/customers/{c}/360")), 200);
+    let part = &view["engagement"];
+    assert_eq!(
+        part["churn"],
+        json!({"score": score["score"], "band": score["band"], "asOf": as_of}),
+        "{view}"
+    );
+    // Salary stopped alone scores 25, low: the run recorded it and created no task.
+    assert_eq!(part["churn"]["band"], "low");
+    // Salary stopped raised an alert; the small deposit is below the rule's amount.
+    let alerts = part["openAlerts"].as_array().expect("alerts");
+    assert_eq!(alerts.len(), 1, "{view}");
+    assert_eq!(alerts[0]["rule"], "salary_stopped");
+    assert_eq!(alerts[0]["suggestedAction"], "retention_call");
+    assert_eq!(alerts[0]["status"], "open");
+    // Newest first, the deposit with its amount.
+    let recent = part["recentEvents"].as_array().expect("events");
+    assert_eq!(recent.len(), 2, "{view}");
+    assert_eq!(recent[0]["id"], "v360-1");
+    assert_eq!(recent[0].get("amount"), None);
+    assert_eq!(recent[1]["type"], "large_deposit");
+    assert_eq!(
+        recent[1]["amount"],
+        json!({"amount": 1_000, "currency": "CNY"})
+    );
+    let tasks = part["pendingTasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 1, "{view}");
+    assert_eq!(tasks[0]["id"], task["id"]);
+    assert_eq!(tasks[0]["type"], "contact");
+    assert_eq!(tasks[0]["assignee"], "rm-e2e-360");
+    assert_eq!(tasks[0]["status"], "open");
+    assert_eq!(tasks[0]["overdue"], false);
+
+    // A teller sees the customer's tasks, but neither alerts, events nor churn scores,
+    // which the engagement service does not show a teller either; the notes say so.
+    let teller = app.as_user("teller-e2e-360", &["teller"]);
+    let view = ok(&teller.get(&format!("/v1/customers/{c}/360")), 200);
+    assert_eq!(
+        view["engagement"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["pendingTasks".to_owned()]),
+        "{view}"
+    );
+    let hidden: Vec<&Value> = view["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter(|n| n["note"] == "not shown: the caller's roles may not read it")
+        .map(|n| &n["part"])
+        .collect();
+    assert_eq!(
+        hidden,
+        [
+            "engagement.churn",
+            "engagement.openAlerts",
+            "engagement.recentEvents"
+        ]
+    );
+    teller
+        .get(&format!(
+            "/v1/engagement/alerts/{}",
+            alerts[0]["id"].as_str().expect("id")
+        ))
+        .assert_problem(403, "forbidden");
 }
