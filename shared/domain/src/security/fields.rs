@@ -173,6 +173,8 @@ fn allow_list(role: Role) -> &'static [(&'static str, Visibility)] {
         Role::Underwriter | Role::Auditor | Role::Admin => EVERYTHING,
         Role::KycOfficer => COMPLIANCE,
         Role::Customer => SELF,
+        // Machine tokens read no customer: they see nothing but the record fields.
+        Role::CoreBanking | Role::Scheduler => &[],
     }
 }
 

@@ -27,6 +27,11 @@ closed_enum!(
         KycOfficer = "kyc_officer",
         /// A channel app acting for the logged-in customer: only that customer's data.
         Customer = "customer",
+        /// Core banking's feed: sends account events, reads nothing.
+        CoreBanking = "core_banking",
+        /// A scheduler's service token: starts the runs (churn, points expiry, audit
+        /// seals), reads nothing.
+        Scheduler = "scheduler",
     }
 );
 

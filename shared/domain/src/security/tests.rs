@@ -2,70 +2,70 @@ use super::*;
 
 /// The permission table written out again, by hand, as the README documents it:
 /// columns are teller, call_centre, relationship_manager, underwriter, marketing,
-/// risk_officer, auditor, admin, customer, kyc_officer. A change to the table must change
-/// this too.
+/// risk_officer, auditor, admin, customer, kyc_officer, core_banking, scheduler. A
+/// change to the table must change this too.
 const GRID: &str = "
-customer.create          x . x . . . . x . .
-customer.list            x x x x x x x x . x
-customer.summary         . . x . x x x x . .
-customer.read            x x x x x x x x x x
-customer.update          x x x x . x . x . x
-customer.erase           . . . . . . . x . .
-customer.view360         x x x x . x x x . .
-audit.read               . . . . . . x . . .
-audit.verify             . . . . . . x x . .
-audit.seal               . . . . . . . x . .
-interaction.create       x x x . . . . x . .
-interaction.timeline     x x x . . x x x x .
-interaction.read         x x x . . x x x . .
-interaction.confidential . . x . . . x x . .
-complaint.list           . x x . . x x x . .
-complaint.read           x x x . . x x x . .
-complaint.transition     . x x . . x . x . .
-survey.create            x x x . . . . x x .
-survey.read              . x x . x x x x . .
-survey.summary           . . x . x x x x . .
-loyalty.account.read     x x x . x . x x x .
-loyalty.reconcile        . . . . . x x x . .
-loyalty.earn             x x x . . . . x . .
-loyalty.redeem           x x x . . . . x x .
-loyalty.adjust           . x x . . . . x . .
-loyalty.entry.read       x x x . . x x x . .
-loyalty.reverse          . x x . . x . x . .
-loyalty.rules.read       x x x x x x x x x x
-loyalty.rules.write      . . . . x . . x . .
-loyalty.expiry.run       . . . . . . . x . .
-loan.quote               x x x x . . . x x .
-loan.policy.read         x x x x x x x x . x
-loan.policy.write        . . . . . x . x . .
-loan.apply               x x x x . . . x x .
-loan.list                x x x x . x x x . .
-loan.read                x x x x . x x x x .
-loan.transition          x x x x . x . x x .
-loan.decide              . . . x . x . x . .
-loan.replay              . . . x . x x x . .
-offer.read               x x x . x . x x x .
-offer.feedback           x x x . . . . x x .
-catalogue.read           x x x x x x x x x x
-catalogue.write          . . . . x . . x . .
-offer.stats              . . x . x x x x . .
-engagement.event.ingest  . . . . . . . x . .
-engagement.rules.read    . . x . x x x x . .
-engagement.rules.write   . . . . x . . x . .
-engagement.alert.list    . . x . . x x x . .
-engagement.alert.read    . . x . . x x x . .
-engagement.alert.act     . . x . . . . x . .
-engagement.task.create   x x x . . . . x . .
-engagement.task.list     . . x . . . x x . .
-engagement.task.read     x x x . . . x x . .
-engagement.task.transition x x x . . . . x . .
-engagement.task.handover . . . . . . . x . .
-engagement.churn.read    . . x . . x x x . .
-engagement.churn.list    . . x . . x x x . .
-engagement.churn.run     . . . . . . . x . .
+customer.create          x . x . . . . x . . . .
+customer.list            x x x x x x x x . x . .
+customer.summary         . . x . x x x x . . . .
+customer.read            x x x x x x x x x x . .
+customer.update          x x x x . x . x . x . .
+customer.erase           . . . . . . . x . . . .
+customer.view360         x x x x . x x x . . . .
+audit.read               . . . . . . x . . . . .
+audit.verify             . . . . . . x x . . . .
+audit.seal               . . . . . . . x . . . x
+interaction.create       x x x . . . . x . . . .
+interaction.timeline     x x x . . x x x x . . .
+interaction.read         x x x . . x x x . . . .
+interaction.confidential . . x . . . x x . . . .
+complaint.list           . x x . . x x x . . . .
+complaint.read           x x x . . x x x . . . .
+complaint.transition     . x x . . x . x . . . .
+survey.create            x x x . . . . x x . . .
+survey.read              . x x . x x x x . . . .
+survey.summary           . . x . x x x x . . . .
+loyalty.account.read     x x x . x . x x x . . .
+loyalty.reconcile        . . . . . x x x . . . .
+loyalty.earn             x x x . . . . x . . . .
+loyalty.redeem           x x x . . . . x x . . .
+loyalty.adjust           . x x . . . . x . . . .
+loyalty.entry.read       x x x . . x x x . . . .
+loyalty.reverse          . x x . . x . x . . . .
+loyalty.rules.read       x x x x x x x x x x . .
+loyalty.rules.write      . . . . x . . x . . . .
+loyalty.expiry.run       . . . . . . . x . . . x
+loan.quote               x x x x . . . x x . . .
+loan.policy.read         x x x x x x x x . x . .
+loan.policy.write        . . . . . x . x . . . .
+loan.apply               x x x x . . . x x . . .
+loan.list                x x x x . x x x . . . .
+loan.read                x x x x . x x x x . . .
+loan.transition          x x x x . x . x x . . .
+loan.decide              . . . x . x . x . . . .
+loan.replay              . . . x . x x x . . . .
+offer.read               x x x . x . x x x . . .
+offer.feedback           x x x . . . . x x . . .
+catalogue.read           x x x x x x x x x x . .
+catalogue.write          . . . . x . . x . . . .
+offer.stats              . . x . x x x x . . . .
+engagement.event.ingest  . . . . . . . x . . x .
+engagement.rules.read    . . x . x x x x . . . .
+engagement.rules.write   . . . . x . . x . . . .
+engagement.alert.list    . . x . . x x x . . . .
+engagement.alert.read    . . x . . x x x . . . .
+engagement.alert.act     . . x . . . . x . . . .
+engagement.task.create   x x x . . . . x . . . .
+engagement.task.list     . . x . . . x x . . . .
+engagement.task.read     x x x . . . x x . . . .
+engagement.task.transition x x x . . . . x . . . .
+engagement.task.handover . . . . . . . x . . . .
+engagement.churn.read    . . x . . x x x . . . .
+engagement.churn.list    . . x . . x x x . . . .
+engagement.churn.run     . . . . . . . x . . . x
 ";
 
-const COLUMNS: [Role; 10] = [
+const COLUMNS: [Role; 12] = [
     Role::Teller,
     Role::CallCentre,
     Role::RelationshipManager,
@@ -76,6 +76,8 @@ const COLUMNS: [Role; 10] = [
     Role::Admin,
     Role::Customer,
     Role::KycOfficer,
+    Role::CoreBanking,
+    Role::Scheduler,
 ];
 
 #[test]
@@ -120,6 +122,39 @@ fn several_roles_add_up_their_permissions() {
         &[Role::Marketing, Role::Underwriter],
         Action::LoanDecide
     ));
+}
+
+#[test]
+fn a_service_token_starts_its_own_jobs_and_reads_no_customer_field() {
+    let jobs = |role: Role| -> Vec<Action> {
+        Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| allows(&[role], *a))
+            .collect()
+    };
+    assert_eq!(jobs(Role::CoreBanking), [Action::EngagementEventIngest]);
+    assert_eq!(
+        jobs(Role::Scheduler),
+        [
+            Action::AuditSeal,
+            Action::LoyaltyExpiryRun,
+            Action::EngagementChurnRun
+        ]
+    );
+    // Only the record fields every role sees (id, status, dates…), and none of them
+    // can read a customer to see those.
+    for role in [Role::CoreBanking, Role::Scheduler] {
+        for field in CUSTOMER_FIELDS {
+            if customer_field(&[role], field) != Visibility::Omit {
+                let everyone = Role::ALL
+                    .iter()
+                    .all(|r| customer_field(&[*r], field) != Visibility::Omit);
+                assert!(everyone, "{role} sees {field}");
+            }
+        }
+        assert!(!allows(&[role], Action::CustomerRead), "{role}");
+    }
 }
 
 #[test]
