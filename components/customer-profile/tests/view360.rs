@@ -202,7 +202,14 @@ fn the_360_view_of_a_new_customer_notes_each_part_with_nothing_to_show() {
     assert_eq!(v["interactions"]["recent"], json!([]));
     assert_eq!(v["complaints"]["open"], 0);
     assert_eq!(v["loansInFlight"], json!([]));
-    assert_eq!(noted_parts(&v), vec!["loyalty", "interactions"]);
+    assert_eq!(
+        noted_parts(&v),
+        vec!["loyalty", "interactions", "engagement.churn"]
+    );
+    assert_eq!(
+        v["engagement"],
+        json!({"openAlerts": [], "recentEvents": [], "pendingTasks": []})
+    );
     let offers = v["recommendations"]["items"].as_array().expect("offers");
     assert_eq!(
         offers.len(),
@@ -332,7 +339,8 @@ fn the_360_view_gathers_loyalty_contacts_complaints_and_loans_in_flight() {
     );
     assert_eq!(v["loansInFlight"][0]["id"], applied["id"]);
     assert_eq!(v["loansInFlight"][0]["status"], applied["status"]);
-    assert_eq!(noted_parts(&v), Vec::<&str>::new());
+    // No churn run has scored the customer yet: the only part with nothing to show.
+    assert_eq!(noted_parts(&v), vec!["engagement.churn"]);
     // The top 3 are the recommendations service's own answer, from the same store.
     let recommendations = app.alongside(&recommendations::SERVICE);
     let own = json(&recommendations.get(&format!("/v1/recommendations/{id}?limit=3")));
