@@ -333,6 +333,7 @@ pub fn expiry_run(ctx: &Ctx<'_>) -> ApiResult {
         if let Some(entry) = written {
             entries += 1;
             points -= entry.points;
+            ctx.record_customer_touched(customer, Some(format!("entry={}", entry.id)));
         }
     }
     let complete = repo::due_customers(db, run.as_of, 1)?.is_empty();

@@ -29,6 +29,7 @@ pub struct Ctx<'a> {
     audit_detail: RefCell<Option<String>>,
     reached: Cell<bool>,
     after_commit: RefCell<Vec<&'static str>>,
+    also_touched: RefCell<Vec<(String, Option<String>)>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -59,6 +60,7 @@ impl<'a> Ctx<'a> {
             audit_detail: RefCell::new(None),
             reached: Cell::new(false),
             after_commit: RefCell::new(Vec::new()),
+            also_touched: RefCell::new(Vec::new()),
         }
     }
 
@@ -152,6 +154,20 @@ impl<'a> Ctx<'a> {
         }
         detail.push(format!("count={count}"));
         self.set_audit_detail(detail.join(" "));
+    }
+
+    /// A write that changes several customers' data (a batch, a run, a handover) names
+    /// each here once it has changed it: beside the request's own record, each customer
+    /// gets a record of their own (same action, request id and outcome, this `detail`),
+    /// committed and sealed with the write, so `GET /v1/customers/{id}/audit` shows it.
+    pub fn record_customer_touched(&self, customer_id: &str, detail: Option<String>) {
+        self.also_touched
+            .borrow_mut()
+            .push((customer_id.to_owned(), detail));
+    }
+
+    pub(crate) fn take_also_touched(&self) -> Vec<(String, Option<String>)> {
+        std::mem::take(&mut *self.also_touched.borrow_mut())
     }
 
     pub(crate) fn take_audit_detail(&self) -> Option<String> {

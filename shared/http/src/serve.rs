@@ -358,7 +358,13 @@ fn run_write(
         }
         let entry = facts.entry(ctx.take_subject(), ctx.take_audit_detail(), &response);
         trail::append(db, &entry)?;
-        trail::seal(db, &key, SEAL_PER_WRITE)?;
+        let touched = ctx.take_also_touched();
+        for (customer, detail) in &touched {
+            let entry = facts.entry(Some(customer.clone()), detail.clone(), &response);
+            trail::append(db, &entry)?;
+        }
+        // Every write seals its own records, however many a batch added.
+        trail::seal(db, &key, SEAL_PER_WRITE + touched.len() as i64)?;
         Ok(response)
     });
     match committed {

@@ -242,6 +242,10 @@ fn a_churn_run_creates_one_retention_task_however_often_it_runs() {
     let second = run("e2e-churn-run-2");
     assert_eq!(second["tasksCreated"], 0);
     assert_eq!(second["atRisk"], first["atRisk"]);
+    // The customer's own trail holds the run that created their task, once.
+    let recorded = records_of(&app, &c, "engagement.churn.run");
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert!(recorded[0].1.starts_with("task=tsk_"), "{recorded:?}");
 
     let queue = ok(
         &rm.get("/v1/engagement/tasks?assignee=rm-e2e-churn&status=open"),
@@ -369,4 +373,92 @@ fn the_360_view_shows_churn_alerts_tasks_and_events_to_the_roles_that_may_read_t
             alerts[0]["id"].as_str().expect("id")
         ))
         .assert_problem(403, "forbidden");
+}
+
+/// The records of customer `c` with `action`, oldest first, as (actor, detail, request id).
+fn records_of(app: &TestApp, c: &str, action: &str) -> Vec<(String, String, String)> {
+    let r = ok(
+        &app.as_user("aud-1", &["auditor"])
+            .get(&format!("/v1/customers/{c}/audit?limit=200")),
+        200,
+    );
+    let mut items: Vec<(String, String, String)> = r["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["action"] == action)
+        .map(|i| {
+            let text = |k: &str| i[k].as_str().unwrap_or_default().to_owned();
+            (text("actor"), text("detail"), text("requestId"))
+        })
+        .collect();
+    items.reverse();
+    items
+}
+
+#[test]
+fn a_batch_and_a_handover_leave_a_record_in_each_customers_own_trail() {
+    let app = TestApp::spawn();
+    let a = create_customer_of(&app, 6, "rm-e2e-old-book");
+    let b = create_customer_of(&app, 7, "rm-e2e-other");
+    let feed = app.as_user("core-banking-feed", &["core_banking"]);
+    let sent = feed.post_json(
+        "/v1/engagement/events",
+        &json!({"events": [
+            {"id": "rec-1", "type": "salary_stopped", "customerId": a, "occurredAt": RECENT},
+            {"id": "rec-2", "type": "card_expiring", "customerId": a, "occurredAt": RECENT},
+            {"id": "rec-3", "type": "product_opened", "customerId": b, "occurredAt": RECENT},
+            {"id": "rec-4", "type": "salary_stopped", "customerId": "cus_00000000000000000000000000",
+             "occurredAt": RECENT},
+        ]}),
+        &[],
+    );
+    let batch = ok(&sent, 200);
+    assert_eq!(
+        (batch["accepted"].clone(), batch["refused"].clone()),
+        (json!(3), json!(1))
+    );
+    let request = sent.header("x-request-id").expect("request id").to_owned();
+    assert_eq!(
+        records_of(&app, &a, "engagement.event.ingest"),
+        [(
+            "core-banking-feed".to_owned(),
+            "events=2 alerts=2".to_owned(),
+            request.clone()
+        )]
+    );
+    assert_eq!(
+        records_of(&app, &b, "engagement.event.ingest"),
+        [(
+            "core-banking-feed".to_owned(),
+            "events=1 alerts=1".to_owned(),
+            request
+        )]
+    );
+    // The feed's token does its one job and reads nothing.
+    feed.get(&format!("/v1/customers/{a}"))
+        .assert_problem(403, "forbidden");
+
+    let moved = app.post_json(
+        "/v1/engagement/tasks/handover",
+        &json!({"from": "rm-e2e-old-book", "to": "rm-e2e-new-book"}),
+        &[("idempotency-key", "rec-handover")],
+    );
+    assert_eq!(ok(&moved, 200)["customersMoved"], 1);
+    // The write sealed its records with it: nothing is left out of the chain.
+    let report = ok(
+        &app.as_user("aud-1", &["auditor"])
+            .get("/v1/customers/audit/verify"),
+        200,
+    );
+    assert_eq!(
+        (report["ok"].clone(), report["unsealed"].clone()),
+        (json!(true), json!(0)),
+        "{report}"
+    );
+    let handover = records_of(&app, &a, "engagement.task.handover");
+    assert_eq!(handover.len(), 1, "{handover:?}");
+    assert_eq!(handover[0].1, "from=rm-e2e-old-book to=rm-e2e-new-book");
+    assert_eq!(Some(handover[0].2.as_str()), moved.header("x-request-id"));
+    assert!(records_of(&app, &b, "engagement.task.handover").is_empty());
 }

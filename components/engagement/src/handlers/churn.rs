@@ -218,6 +218,7 @@ pub fn run(ctx: &Ctx<'_>) -> ApiResult {
             };
             if repo::retention_task(db, &task, ctx.now.unix_millis())? {
                 created += 1;
+                ctx.record_customer_touched(customer, Some(format!("task={id}")));
             }
         }
         let next = match customers.last() {

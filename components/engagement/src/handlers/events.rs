@@ -12,6 +12,7 @@ use crm_store::read::customers::customer_status;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// The body cap of a batch: 500 events of a few hundred bytes each do not fit the
 /// default 64 KiB, so this endpoint alone takes up to 512 KiB (Fermyon Cloud's limit is
@@ -27,6 +28,8 @@ struct Batch {
 /// What the batch says about one event.
 struct Answer {
     id: Option<String>,
+    /// The customer of an accepted event.
+    customer: Option<String>,
     outcome: EventOutcome,
     alert_id: Option<String>,
     errors: Vec<Invalid>,
@@ -36,6 +39,7 @@ impl Answer {
     fn refused(id: Option<String>, errors: Vec<Invalid>) -> Answer {
         Answer {
             id,
+            customer: None,
             outcome: EventOutcome::Refused,
             alert_id: None,
             errors,
@@ -128,6 +132,7 @@ fn one(
     };
     Ok(Answer {
         id: Some(event.id),
+        customer: Some(customer),
         outcome: EventOutcome::Accepted,
         alert_id,
         errors: Vec::new(),
@@ -142,6 +147,7 @@ fn duplicate(db: &dyn Database, event: &NewEvent) -> Result<Answer, ApiError> {
     if stored.same_as(event) {
         Ok(Answer {
             id: Some(event.id.clone()),
+            customer: None,
             outcome: EventOutcome::Duplicate,
             alert_id: None,
             errors: Vec::new(),
@@ -198,6 +204,18 @@ pub fn ingest(ctx: &Ctx<'_>) -> ApiResult {
         ctx.set_audit_detail(format!(
             "accepted={accepted} duplicate={duplicates} refused={refused} alerts={alerts}"
         ));
+        // Each customer whose events were stored gets a record of their own.
+        let mut touched: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for a in &answers {
+            if let Some(customer) = &a.customer {
+                let counts = touched.entry(customer).or_default();
+                counts.0 += 1;
+                counts.1 += usize::from(a.alert_id.is_some());
+            }
+        }
+        for (customer, (events, alerts)) in touched {
+            ctx.record_customer_touched(customer, Some(format!("events={events} alerts={alerts}")));
+        }
         ctx.note(format!("events accepted={accepted} refused={refused}"));
         let results: Vec<Value> = answers.iter().enumerate().map(|(i, a)| a.view(i)).collect();
         json_response(

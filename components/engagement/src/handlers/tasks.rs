@@ -363,10 +363,14 @@ pub fn handover(ctx: &Ctx<'_>) -> ApiResult {
     }
     idempotency::run(ctx, |db| {
         let tasks = repo::hand_over(db, &from, &to, ctx.now)?;
-        let moved = customers::hand_over(db, &from, &to, ctx.now.unix_millis())?;
+        let customers = customers::hand_over(db, &from, &to, ctx.now.unix_millis())?;
+        let moved = customers.len();
         ctx.set_audit_detail(format!(
             "from={from} to={to} tasks={tasks} customers={moved}"
         ));
+        for customer in &customers {
+            ctx.record_customer_touched(customer, Some(format!("from={from} to={to}")));
+        }
         ctx.note(format!("handover tasks={tasks} customers={moved}"));
         json_response(
             StatusCode::OK,

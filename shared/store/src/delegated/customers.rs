@@ -11,12 +11,17 @@ const HANDOVER: &str = "UPDATE customers SET
     WHERE relationship_manager_id = ?1 AND status <> 'erased'
     RETURNING id";
 
-/// Moves every customer of manager `from` to manager `to`; returns how many moved.
-/// Call inside the request's transaction.
-pub fn hand_over(db: &dyn Database, from: &str, to: &str, at_ms: i64) -> Result<u64, StoreError> {
+/// Moves every customer of manager `from` to manager `to`; returns the ids of those
+/// moved. Call inside the request's transaction.
+pub fn hand_over(
+    db: &dyn Database,
+    from: &str,
+    to: &str,
+    at_ms: i64,
+) -> Result<Vec<String>, StoreError> {
     let rows = db.execute(
         HANDOVER,
         &[Value::from(from), Value::from(to), Value::Integer(at_ms)],
     )?;
-    Ok(rows.len() as u64)
+    rows.iter().map(|r| Ok(r.str("id")?.to_owned())).collect()
 }
