@@ -97,7 +97,8 @@ pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
     (Action::CatalogueRead, EVERYONE, Audit::No),
     (Action::CatalogueWrite, &[M, AD], Audit::Write),
     (Action::OfferStats, &[RM, M, R, A, AD], Audit::No),
-    // A batch touches many customers: recorded as one write with its counts.
+    // A batch touches many customers: one record with its counts, and one in the trail
+    // of each customer it changed (`Ctx::record_customer_touched`).
     (Action::EngagementEventIngest, &[AD, CB], Audit::Write),
     (Action::EngagementRulesRead, &[RM, M, R, A, AD], Audit::No),
     (Action::EngagementRulesWrite, &[M, AD], Audit::Write),
