@@ -1143,7 +1143,7 @@ export interface paths {
         put?: never;
         /**
          * Create a task
-         * @description For the customer's relationship manager unless `assignee` names someone (422 on `assignee` when the customer has none). A link to an alert must name an alert of the same customer.
+         * @description For the customer's relationship manager unless `assignee` names someone (422 on `assignee` when the customer has none). A link to an alert, complaint case or loan application must name one of the same customer (422 on `link.id`); a campaign code is checked for its shape only.
          */
         post: operations["createTask"];
         delete?: never;

@@ -462,3 +462,89 @@ fn a_batch_and_a_handover_leave_a_record_in_each_customers_own_trail() {
     assert_eq!(Some(handover[0].2.as_str()), moved.header("x-request-id"));
     assert!(records_of(&app, &b, "engagement.task.handover").is_empty());
 }
+
+#[test]
+fn a_task_links_only_to_a_complaint_or_loan_application_of_its_own_customer() {
+    let app = TestApp::spawn();
+    let mine = create_customer_of(&app, 8, "rm-e2e-links");
+    let other = create_customer_of(&app, 9, "rm-e2e-links");
+    let complaint = ok(
+        &app.post_json(
+            "/v1/interactions",
+            &json!({"customerId": mine, "channel": "phone", "direction": "inbound",
+                    "type": "complaint", "subject": "Card blocked", "agentId": "cc-1",
+                    "complaint": {"severity": "high", "category": "cards_and_payments"}}),
+            &[("idempotency-key", "links-complaint")],
+        ),
+        201,
+    )["complaintId"]
+        .as_str()
+        .expect("complaint id")
+        .to_owned();
+    let application = ok(
+        &app.post_json(
+            "/v1/loans/applications",
+            &json!({"customerId": mine, "product": "personal",
+                    "amount": {"amount": 10_000_000, "currency": "CNY"}, "termMonths": 36,
+                    "purpose": "home renovation",
+                    "monthlyIncome": {"amount": 3_000_000, "currency": "CNY"},
+                    "monthlyDebtPayments": {"amount": 200_000, "currency": "CNY"},
+                    "creditScore": 720, "employmentStatus": "employed", "employmentMonths": 48}),
+            &[("idempotency-key", "links-loan")],
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .expect("application id")
+        .to_owned();
+
+    let task = |n: usize, customer: &str, kind: &str, id: &str| {
+        app.post_json(
+            "/v1/engagement/tasks",
+            &json!({"customerId": customer, "type": "follow_up", "title": "Follow up",
+                    "dueAt": from_now(86_400), "link": {"kind": kind, "id": id}}),
+            &[("idempotency-key", format!("links-task-{n}").as_str())],
+        )
+    };
+    let linked = ok(&task(1, &mine, "complaint", &complaint), 201);
+    assert_eq!(
+        linked["link"],
+        json!({"kind": "complaint", "id": complaint})
+    );
+    ok(&task(2, &mine, "loan_application", &application), 201);
+
+    let refused = |r: TestResponse| -> String {
+        let problem = ok(&r, 422);
+        assert_eq!(problem["errors"][0]["field"], "link.id", "{problem}");
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(
+        refused(task(3, &other, "complaint", &complaint)),
+        "names a complaint case of another customer"
+    );
+    assert_eq!(
+        refused(task(4, &other, "loan_application", &application)),
+        "names a loan application of another customer"
+    );
+    assert_eq!(
+        refused(task(
+            5,
+            &mine,
+            "complaint",
+            "cmp_01KAT0000000000000000000AB"
+        )),
+        "names no complaint case"
+    );
+    assert_eq!(
+        refused(task(
+            6,
+            &mine,
+            "loan_application",
+            "lpa_01KAT0000000000000000000AB"
+        )),
+        "names no loan application"
+    );
+}

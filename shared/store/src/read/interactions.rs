@@ -101,6 +101,21 @@ pub fn has_open_complaint(db: &dyn Database, customer_id: &str) -> Result<bool, 
     Ok(!rows.is_empty())
 }
 
+/// The customer a complaint case belongs to, or `None` when `complaint_id` names none
+/// (a task links to it only for the same customer).
+pub fn complaint_customer(
+    db: &dyn Database,
+    complaint_id: &str,
+) -> Result<Option<String>, StoreError> {
+    let rows = db.execute(
+        "SELECT customer_id FROM complaints WHERE id = ?",
+        &[Value::from(complaint_id)],
+    )?;
+    rows.first()
+        .map(|r| r.str("customer_id").map(str::to_owned))
+        .transpose()
+}
+
 /// One contact as the 360° view shows it: what happened, not the free-text notes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactSummary {

@@ -96,6 +96,21 @@ pub fn open_loan_application(
         .transpose()
 }
 
+/// The customer a loan application belongs to, or `None` when `application_id` names
+/// none (a task links to it only for the same customer).
+pub fn application_customer(
+    db: &dyn Database,
+    application_id: &str,
+) -> Result<Option<String>, StoreError> {
+    let rows = db.execute(
+        "SELECT customer_id FROM loan_applications WHERE id = ?",
+        &[Value::from(application_id)],
+    )?;
+    rows.first()
+        .map(|r| r.str("customer_id").map(str::to_owned))
+        .transpose()
+}
+
 /// The credit policy in force: its version and its JSON document (as
 /// `GET /v1/loans/policy` shows it), or `None` when no policy is stored.
 pub fn current_policy_document(db: &dyn Database) -> Result<Option<(i64, String)>, StoreError> {
