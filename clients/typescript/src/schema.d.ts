@@ -2278,7 +2278,7 @@ export interface components {
         ChurnBand: "low" | "medium" | "high";
         ChurnReason: {
             /** @enum {string} */
-            signal: "falling_inbound_activity" | "approaching_dormancy" | "negative_sentiment" | "open_complaints" | "overdue_complaints" | "loyalty_lapsing" | "products_closed" | "salary_stopped";
+            signal: "falling_inbound_activity" | "approaching_dormancy" | "negative_sentiment" | "open_complaints" | "overdue_complaints" | "loyalty_lapsing" | "loyalty_downgraded" | "products_closed" | "salary_stopped";
             points: number;
             /** @description false when nothing is recorded that the signal could read (it then gives no points) */
             hasData: boolean;

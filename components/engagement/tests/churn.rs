@@ -5,6 +5,8 @@
 mod common;
 
 use common::{App, HOUR, at, body, now_ms};
+use crm_domain::loyalty::calendar::{month_of, month_start};
+use crm_domain::time::Timestamp;
 use serde_json::{Value, json};
 
 /// Puts `customer` at risk: two negative contacts (20), a stopped salary (25), two
@@ -26,6 +28,25 @@ fn at_risk(app: &App, customer: &str, n: usize) {
         event(format!("p-{n}-1"), "product_closed"),
         event(format!("p-{n}-2"), "product_closed"),
     ]));
+}
+
+/// A loyalty account for `customer` whose tier-qualifying points are `months`:
+/// (months before the current one, points), as the loyalty service's ledger keeps them.
+fn loyalty_history(app: &App, customer: &str, months: &[(i64, i64)]) {
+    let now = now_ms();
+    app.svc.sql_column(&format!(
+        "INSERT INTO loyalty_accounts (customer_id, balance, lifetime_earned, entry_count,
+            last_seq, tier, tier_evaluated_at, created_at, updated_at)
+         VALUES ('{customer}', 0, 0, 0, 0, 'silver', {now}, {now}, {now}) RETURNING customer_id"
+    ));
+    let current = month_of(Timestamp::from_unix_millis(now));
+    for (ago, points) in months {
+        app.svc.sql_column(&format!(
+            "INSERT INTO loyalty_tier_months (customer_id, month, points)
+             VALUES ('{customer}', {}, {points}) RETURNING month",
+            current - ago
+        ));
+    }
 }
 
 fn reason<'a>(score: &'a Value, signal: &str) -> &'a Value {
@@ -51,7 +72,8 @@ fn a_score_lists_every_signal_with_its_points_and_says_which_have_no_data() {
         (s["score"].clone(), s["band"].clone()),
         (json!(0), json!("low"))
     );
-    assert_eq!(s["reasons"].as_array().map(Vec::len), Some(8));
+    assert_eq!(s["reasons"].as_array().map(Vec::len), Some(9));
+    assert_eq!(s["rulesVersion"], 2);
     assert_eq!(reason(&s, "salary_stopped")["hasData"], false);
     assert_eq!(reason(&s, "salary_stopped")["value"], Value::Null);
     assert_eq!(reason(&s, "open_complaints")["hasData"], true);
@@ -202,4 +224,57 @@ fn a_run_refuses_a_cursor_of_another_run_and_a_future_as_of() {
         &[],
     );
     assert_eq!(r.status(), 403);
+}
+
+#[test]
+fn a_tier_lost_in_the_last_90_days_or_about_to_lapse_counts_and_a_rise_does_not() {
+    let app = App::new("eng-churn-downgrade");
+    // Scored as of the 16th of last month (month L), always in the past.
+    let last = month_of(Timestamp::from_unix_millis(now_ms())) - 1;
+    let as_of = month_start(last).plus_millis(15 * 24 * HOUR);
+    let score_of = |c: &str| {
+        let q = at(as_of.unix_millis()).replace(':', "%3A");
+        body(
+            &app.svc.get(&format!("/v1/engagement/churn/{c}?asOf={q}")),
+            200,
+        )
+    };
+    let downgraded = |s: &Value| {
+        let r = reason(s, "loyalty_downgraded");
+        (r["points"].clone(), r["value"].clone())
+    };
+    // Points of one month count towards the 12-month totals ending in the next 11
+    // month ends; the default retain policy keeps a tier 12 months after the last of
+    // them: 6,000 points (gold from 5,000) in month P keep gold until month P + 24.
+
+    // Earned in L − 26: gold until the start of L − 2, so gold 90 days before the 16th
+    // of L and silver on it: one tier lost.
+    let lost = app.customer_of(Some("rm-1"));
+    loyalty_history(&app, &lost, &[(1 + 26, 6_000)]);
+    assert_eq!(downgraded(&score_of(&lost)), (json!(10), json!(1)));
+
+    // Earned in L − 23: gold until the start of L + 1, 13 to 16 days after the 16th of
+    // L, kept by the policy alone: a downgrade to come.
+    let lapsing = app.customer_of(Some("rm-1"));
+    loyalty_history(&app, &lapsing, &[(1 + 23, 6_000)]);
+    let s = score_of(&lapsing);
+    assert_eq!(downgraded(&s), (json!(10), json!(0)), "{s}");
+    let detail = reason(&s, "loyalty_downgraded")["detail"].to_string();
+    let days = (month_start(last + 1).unix_millis() - as_of.unix_millis()) / (24 * HOUR);
+    assert!(
+        detail.contains(&format!("retain policy for {days} more days")),
+        "{detail}"
+    );
+
+    // Earned in L − 1: silver 90 days earlier, gold now: a rise, no points.
+    let rose = app.customer_of(Some("rm-1"));
+    loyalty_history(&app, &rose, &[(1 + 1, 6_000)]);
+    assert_eq!(downgraded(&score_of(&rose)), (json!(0), json!(0)));
+
+    // No loyalty account: no data, no points.
+    let none = app.customer_of(Some("rm-1"));
+    assert_eq!(
+        reason(&score_of(&none), "loyalty_downgraded")["hasData"],
+        false
+    );
 }

@@ -64,7 +64,8 @@ pub fn get(ctx: &Ctx<'_>) -> ApiResult {
         other => other,
     })?;
     let id = customer.to_string();
-    let facts = repo::facts(db, &id, at.unix_millis())?;
+    let rules = repo::tier_rules(db)?;
+    let facts = repo::facts(db, &rules, &id, at.unix_millis())?;
     json_response(StatusCode::OK, &view(&id, at, &score(&facts)))
 }
 
@@ -186,10 +187,11 @@ pub fn run(ctx: &Ctx<'_>) -> ApiResult {
     }
     let work = |db: &dyn Database| -> ApiResult {
         let customers = repo::page(db, &after, limit)?;
+        let rules = repo::tier_rules(db)?;
         let period = period(at);
         let (mut at_risk, mut created, mut unassigned) = (0, 0, 0);
         for (customer, manager) in &customers {
-            let s = score(&repo::facts(db, customer, at.unix_millis())?);
+            let s = score(&repo::facts(db, &rules, customer, at.unix_millis())?);
             repo::save(db, customer, &s, at.unix_millis(), ctx.now.unix_millis())?;
             if s.score < AT_RISK_SCORE {
                 continue;

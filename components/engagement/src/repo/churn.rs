@@ -4,8 +4,12 @@
 use crm_domain::engagement::churn::{
     ChurnFacts, ChurnScore, ContactFacts, EventFacts, LoyaltyFacts, WINDOW_DAYS,
 };
+use crm_domain::loyalty::{TierHistory, TierRules, TierStanding, TierWindow};
+use crm_domain::time::Timestamp;
 use crm_store::read::interactions::churn_contacts;
-use crm_store::read::loyalty::{loyalty_standing, points_expiring};
+use crm_store::read::loyalty::{
+    current_rules_document, loyalty_standing, points_expiring, tier_months, tier_points_between,
+};
 use crm_store::{Database, StoreError, Value};
 
 const DAY_MS: i64 = 86_400_000;
@@ -40,8 +44,43 @@ const RETENTION_TASK: &str = "INSERT INTO engagement_tasks (id, customer_id, typ
     ON CONFLICT DO NOTHING
     RETURNING id";
 
-/// Everything the score reads about `customer_id` as of `at_ms`.
-pub fn facts(db: &dyn Database, customer_id: &str, at_ms: i64) -> Result<ChurnFacts, StoreError> {
+/// The tier part of the loyalty rules in force: read once per request, not per
+/// customer scored.
+pub fn tier_rules(db: &dyn Database) -> Result<TierRules, StoreError> {
+    current_rules_document(db)?
+        .and_then(|(_, document)| serde_json::from_str::<TierRules>(&document).ok())
+        .filter(TierRules::has_tiers)
+        .ok_or_else(|| StoreError::Decode("stored loyalty rules have no tiers".into()))
+}
+
+/// The customer's tier at `at` as the loyalty service evaluates it (the same rule and
+/// the same rows: `crm_domain::loyalty::tier`).
+fn tier_at(
+    db: &dyn Database,
+    rules: &TierRules,
+    customer_id: &str,
+    at: Timestamp,
+) -> Result<TierStanding, StoreError> {
+    let window = TierWindow::at(at, rules);
+    let history = TierHistory {
+        months: tier_months(db, customer_id, window.first_month, window.current_month)?,
+        boundary_points: tier_points_between(
+            db,
+            customer_id,
+            window.since.unix_millis(),
+            window.partial_until.unix_millis(),
+        )?,
+    };
+    Ok(TierStanding::evaluate(rules, &window, &history))
+}
+
+/// Everything the score reads about `customer_id` as of `at_ms`, tiers under `rules`.
+pub fn facts(
+    db: &dyn Database,
+    rules: &TierRules,
+    customer_id: &str,
+    at_ms: i64,
+) -> Result<ChurnFacts, StoreError> {
     let window = WINDOW_DAYS * DAY_MS;
     let c = churn_contacts(db, customer_id, at_ms, window)?;
     let contacts = c.any.then(|| ContactFacts {
@@ -54,15 +93,26 @@ pub fn facts(db: &dyn Database, customer_id: &str, at_ms: i64) -> Result<ChurnFa
     });
     let loyalty = match loyalty_standing(db, customer_id, at_ms)? {
         None => None,
-        Some(standing) => Some(LoyaltyFacts {
-            days_since_activity: (at_ms.saturating_sub(standing.last_activity_at)).max(0) / DAY_MS,
-            points_expiring_soon: points_expiring(
-                db,
-                customer_id,
-                at_ms,
-                at_ms.saturating_add(30 * DAY_MS),
-            )?,
-        }),
+        Some(standing) => {
+            let at = Timestamp::from_unix_millis(at_ms);
+            let now = tier_at(db, rules, customer_id, at)?;
+            let then = tier_at(db, rules, customer_id, at.plus_millis(-window))?;
+            Some(LoyaltyFacts {
+                days_since_activity: (at_ms.saturating_sub(standing.last_activity_at)).max(0)
+                    / DAY_MS,
+                points_expiring_soon: points_expiring(
+                    db,
+                    customer_id,
+                    at_ms,
+                    at_ms.saturating_add(30 * DAY_MS),
+                )?,
+                tiers_lost: (then.index as i64 - now.index as i64).max(0),
+                // Whole days left, a part day counted as one.
+                tier_held_for_days: now
+                    .held_until
+                    .map(|until| (until.unix_millis() - at_ms + DAY_MS - 1).max(0) / DAY_MS),
+            })
+        }
     };
     let rows = db.execute(
         EVENT_FACTS,

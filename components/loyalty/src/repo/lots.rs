@@ -4,6 +4,7 @@
 use super::{decode, ts};
 use crm_domain::loyalty::{Allocation, Lot, LoyaltyEntryId, TierHistory, TierWindow};
 use crm_domain::time::Timestamp;
+use crm_store::read::loyalty;
 use crm_store::{Database, Row, StoreError, Value};
 
 pub(super) const DUE_POINTS: &str = "SELECT COALESCE(SUM(remaining), 0) AS due FROM loyalty_lots
@@ -35,12 +36,6 @@ pub(super) const EXPIRING: &str = "SELECT expires_at, SUM(remaining) AS points F
 pub(super) const EXPIRING_TOTAL: &str =
     "SELECT COALESCE(SUM(remaining), 0) AS points FROM loyalty_lots
     WHERE customer_id = ?1 AND remaining > 0 AND expires_at > ?2 AND expires_at <= ?3";
-pub(super) const TIER_MONTHS: &str = "SELECT month, points FROM loyalty_tier_months
-    WHERE customer_id = ? AND month BETWEEN ? AND ?";
-pub(super) const TIER_BOUNDARY: &str =
-    "SELECT COALESCE(SUM(tier_points), 0) AS points FROM loyalty_entries
-    WHERE customer_id = ? AND tier_points <> 0 AND tier_at > ? AND tier_at < ?";
-
 /// Customers with points left in due lots: a range over the due-lots index (lots a run
 /// has written off have left it), so a run's cost follows what is due, not history.
 pub(super) const DUE_CUSTOMERS: &str = "SELECT DISTINCT customer_id
@@ -188,28 +183,14 @@ pub fn tier_history(
     customer: &str,
     window: &TierWindow,
 ) -> Result<TierHistory, StoreError> {
-    let months = db.execute(
-        TIER_MONTHS,
-        &[
-            Value::from(customer),
-            Value::Integer(window.first_month),
-            Value::Integer(window.current_month),
-        ],
-    )?;
-    let boundary = db.execute(
-        TIER_BOUNDARY,
-        &[
-            Value::from(customer),
-            Value::Integer(window.since.unix_millis()),
-            Value::Integer(window.partial_until.unix_millis()),
-        ],
-    )?;
     Ok(TierHistory {
-        months: months
-            .iter()
-            .map(|r| Ok((r.i64("month")?, r.i64("points")?)))
-            .collect::<Result<_, StoreError>>()?,
-        boundary_points: boundary.first().map(|r| r.i64("points")).unwrap_or(Ok(0))?,
+        months: loyalty::tier_months(db, customer, window.first_month, window.current_month)?,
+        boundary_points: loyalty::tier_points_between(
+            db,
+            customer,
+            window.since.unix_millis(),
+            window.partial_until.unix_millis(),
+        )?,
     })
 }
 

@@ -40,8 +40,11 @@ pub const HOT_PATH: &[(&str, &str)] = &[
     ("allocations", lots::ALLOCATIONS),
     ("expiring", lots::EXPIRING),
     ("expiring total", lots::EXPIRING_TOTAL),
-    ("tier months", lots::TIER_MONTHS),
-    ("tier boundary", lots::TIER_BOUNDARY),
+    ("tier months", crm_store::read::loyalty::TIER_MONTHS_SQL),
+    (
+        "tier boundary",
+        crm_store::read::loyalty::TIER_POINTS_BETWEEN_SQL,
+    ),
     ("entry", entries::ENTRY),
     ("entry by reference", entries::ENTRY_BY_REFERENCE),
     ("ledger page", entries::LEDGER_PAGE),

@@ -10,14 +10,18 @@ use crate::closed_enum;
 use crate::customer::DORMANCY_DAYS;
 use serde::Serialize;
 
-/// The version of the rules below; answers and churn tasks name it.
-pub const CHURN_RULES_VERSION: i64 = 1;
+/// The version of the rules below; answers and churn tasks name it. Version 2 added
+/// `loyalty_downgraded`.
+pub const CHURN_RULES_VERSION: i64 = 2;
 /// The window recent activity is judged over, in days.
 pub const WINDOW_DAYS: i64 = 90;
 /// Days without an inbound contact from which dormancy is approaching.
 pub const APPROACHING_DORMANCY_DAYS: i64 = 120;
 /// Days without own loyalty activity from which loyalty is lapsing.
 pub const LOYALTY_LAPSING_DAYS: i64 = 180;
+/// A tier kept only by the retain policy that lapses within this many days counts as
+/// a downgrade to come.
+pub const TIER_LAPSE_NOTICE_DAYS: i64 = 30;
 /// The score from which a customer is at risk (a churn run creates a retention task).
 pub const AT_RISK_SCORE: i64 = 60;
 
@@ -46,6 +50,7 @@ closed_enum!(
         OpenComplaints = "open_complaints",
         OverdueComplaints = "overdue_complaints",
         LoyaltyLapsing = "loyalty_lapsing",
+        LoyaltyDowngraded = "loyalty_downgraded",
         ProductsClosed = "products_closed",
         SalaryStopped = "salary_stopped",
     }
@@ -72,6 +77,11 @@ pub struct LoyaltyFacts {
     pub days_since_activity: i64,
     /// Points that expire in the next 30 days.
     pub points_expiring_soon: i64,
+    /// Tiers lost over the last [`WINDOW_DAYS`]: the tier then less the tier now (0
+    /// when it held or rose).
+    pub tiers_lost: i64,
+    /// Days until the current tier lapses, when only the retain policy keeps it.
+    pub tier_held_for_days: Option<i64>,
 }
 
 /// What the account events say (`None` when core banking never sent one for the
@@ -240,6 +250,36 @@ fn event_reasons(e: Option<EventFacts>) -> [Reason; 2] {
     ]
 }
 
+fn downgrade_reason(l: Option<LoyaltyFacts>) -> Reason {
+    let Some(l) = l else {
+        return no_data(
+            Signal::LoyaltyDowngraded,
+            "the customer has no loyalty account",
+        );
+    };
+    let lapsing_soon = l
+        .tier_held_for_days
+        .is_some_and(|d| d <= TIER_LAPSE_NOTICE_DAYS);
+    let held = match l.tier_held_for_days {
+        Some(days) => format!("the current tier is kept by the retain policy for {days} more days"),
+        None => "the current tier is earned, not only retained".to_owned(),
+    };
+    reason(
+        Signal::LoyaltyDowngraded,
+        if l.tiers_lost > 0 || lapsing_soon {
+            10
+        } else {
+            0
+        },
+        l.tiers_lost,
+        format!(
+            "{} tiers lost in the last {WINDOW_DAYS} days; {held} (10 points for a tier lost, \
+             or one lapsing within {TIER_LAPSE_NOTICE_DAYS} days)",
+            l.tiers_lost
+        ),
+    )
+}
+
 /// Scores `facts`: the sum of every reason's points, at most 100.
 pub fn score(facts: &ChurnFacts) -> ChurnScore {
     let mut reasons = Vec::with_capacity(Signal::ALL.len());
@@ -282,6 +322,7 @@ pub fn score(facts: &ChurnFacts) -> ChurnScore {
             )
         }
     });
+    reasons.push(downgrade_reason(facts.loyalty));
     reasons.extend(event_reasons(facts.events));
     let total: i64 = reasons.iter().map(|r| r.points).sum();
     let score = total.clamp(0, 100);
@@ -326,6 +367,8 @@ mod tests {
             loyalty: Some(LoyaltyFacts {
                 days_since_activity: 10,
                 points_expiring_soon: 0,
+                tiers_lost: 0,
+                tier_held_for_days: None,
             }),
             events: Some(EventFacts::default()),
         }
@@ -356,6 +399,7 @@ mod tests {
                 Signal::ApproachingDormancy,
                 Signal::NegativeSentiment,
                 Signal::LoyaltyLapsing,
+                Signal::LoyaltyDowngraded,
                 Signal::ProductsClosed,
                 Signal::SalaryStopped,
             ]
@@ -434,18 +478,54 @@ mod tests {
         f.loyalty = Some(LoyaltyFacts {
             days_since_activity: 179,
             points_expiring_soon: 0,
+            ..LoyaltyFacts::default()
         });
         assert_eq!(points(&f, Signal::LoyaltyLapsing), 0);
         f.loyalty = Some(LoyaltyFacts {
             days_since_activity: 180,
             points_expiring_soon: 0,
+            ..LoyaltyFacts::default()
         });
         assert_eq!(points(&f, Signal::LoyaltyLapsing), 10);
         f.loyalty = Some(LoyaltyFacts {
             days_since_activity: 1,
             points_expiring_soon: 50,
+            ..LoyaltyFacts::default()
         });
         assert_eq!(points(&f, Signal::LoyaltyLapsing), 10);
+    }
+
+    #[test]
+    fn a_tier_lost_or_lapsing_within_30_days_gives_ten() {
+        let mut f = calm();
+        let set = |f: &mut ChurnFacts, lost, held| {
+            if let Some(l) = f.loyalty.as_mut() {
+                l.tiers_lost = lost;
+                l.tier_held_for_days = held;
+            }
+        };
+        assert_eq!(points(&f, Signal::LoyaltyDowngraded), 0);
+        set(&mut f, 1, None);
+        assert_eq!(points(&f, Signal::LoyaltyDowngraded), 10);
+        set(&mut f, 2, None);
+        assert_eq!(points(&f, Signal::LoyaltyDowngraded), 10);
+        set(&mut f, 0, Some(31));
+        assert_eq!(points(&f, Signal::LoyaltyDowngraded), 0);
+        set(&mut f, 0, Some(30));
+        assert_eq!(points(&f, Signal::LoyaltyDowngraded), 10);
+        let r = score(&f);
+        let downgraded = r
+            .reasons
+            .iter()
+            .find(|r| r.signal == Signal::LoyaltyDowngraded)
+            .expect("listed");
+        assert_eq!(downgraded.value, Some(0));
+        assert!(
+            downgraded.detail.contains("for 30 more days"),
+            "{downgraded:?}"
+        );
+        // Lapsing and downgraded are separate signals: one does not fire the other.
+        assert_eq!(points(&f, Signal::LoyaltyLapsing), 0);
     }
 
     #[test]
@@ -479,6 +559,7 @@ mod tests {
             loyalty: Some(LoyaltyFacts {
                 days_since_activity: 400,
                 points_expiring_soon: 1,
+                ..LoyaltyFacts::default()
             }),
             events: Some(EventFacts {
                 products_closed: 2,

@@ -18,7 +18,7 @@ pub use rules::{
     Basis, Downgrade, DowngradePolicy, EarnRequest, EarnRule, Earned, EarningRules,
     MAX_AMOUNT_MINOR, Rules, RulesDocument, TierRule,
 };
-pub use tier::{NextTier, TierHistory, TierStanding, TierWindow};
+pub use tier::{NextTier, TierHistory, TierPolicy, TierRules, TierStanding, TierWindow};
 
 pub use crate::id::LoyaltyEntryId;
 

@@ -116,6 +116,16 @@ pub struct Downgrade {
     pub retain_months: Option<u32>,
 }
 
+impl Downgrade {
+    /// Months a reached tier is kept (0 under `immediate`).
+    pub fn months_kept(&self) -> i64 {
+        match self.policy {
+            DowngradePolicy::Immediate => 0,
+            DowngradePolicy::Retain => i64::from(self.retain_months.unwrap_or(0)),
+        }
+    }
+}
+
 /// The rules as stored and sent: validate with [`Rules::from_document`] before use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -357,10 +367,7 @@ impl Rules {
 
     /// Months a reached tier is kept (0 under `immediate`).
     pub fn retain_months(&self) -> i64 {
-        match self.doc.downgrade.policy {
-            DowngradePolicy::Immediate => 0,
-            DowngradePolicy::Retain => i64::from(self.doc.downgrade.retain_months.unwrap_or(0)),
-        }
+        self.doc.downgrade.months_kept()
     }
 
     /// The instant points earned at `earned_at` expire: `expiryMonths` calendar months

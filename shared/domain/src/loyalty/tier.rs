@@ -12,8 +12,54 @@
 //! March 2026 stays at least gold until the end of March 2027 with 12 months.
 
 use super::calendar::{MonthIndex, add_months, month_of, month_start};
-use super::rules::{Rules, TierRule};
+use super::rules::{Downgrade, Rules, TierRule};
 use crate::time::Timestamp;
+use serde::Deserialize;
+
+/// What a tier evaluation needs of the rules: the tiers and how long a reached one is
+/// kept. [`Rules`] has them; so does [`TierRules`], for services that only evaluate.
+pub trait TierPolicy {
+    /// Tiers from lowest to highest.
+    fn tiers(&self) -> &[TierRule];
+    /// Months a reached tier is kept (0 under `immediate`).
+    fn retain_months(&self) -> i64;
+}
+
+impl TierPolicy for Rules {
+    fn tiers(&self) -> &[TierRule] {
+        Rules::tiers(self)
+    }
+
+    fn retain_months(&self) -> i64 {
+        Rules::retain_months(self)
+    }
+}
+
+/// The tier part of a stored rules document (`loyalty_rules.document`), deserialized
+/// without the earning rules: the loyalty service validated the whole document when it
+/// stored it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TierRules {
+    tiers: Vec<TierRule>,
+    downgrade: Downgrade,
+}
+
+impl TierRules {
+    /// Whether there is a tier to evaluate at all.
+    pub fn has_tiers(&self) -> bool {
+        !self.tiers.is_empty()
+    }
+}
+
+impl TierPolicy for TierRules {
+    fn tiers(&self) -> &[TierRule] {
+        &self.tiers
+    }
+
+    fn retain_months(&self) -> i64 {
+        self.downgrade.months_kept()
+    }
+}
 
 /// Where the facts for a tier evaluation at `now` are read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +78,7 @@ pub struct TierWindow {
 
 impl TierWindow {
     /// The window for evaluating tiers at `now` under `rules`.
-    pub fn at(now: Timestamp, rules: &Rules) -> TierWindow {
+    pub fn at(now: Timestamp, rules: &(impl TierPolicy + ?Sized)) -> TierWindow {
         let current = month_of(now);
         let since = add_months(now, -12);
         TierWindow {
@@ -91,7 +137,11 @@ fn tier_for(tiers: &[TierRule], points: i64) -> usize {
 
 impl TierStanding {
     /// Evaluates the tier at `window.now` from `history` under `rules`.
-    pub fn evaluate(rules: &Rules, window: &TierWindow, history: &TierHistory) -> TierStanding {
+    pub fn evaluate(
+        rules: &(impl TierPolicy + ?Sized),
+        window: &TierWindow,
+        history: &TierHistory,
+    ) -> TierStanding {
         let tiers = rules.tiers();
         let month = |m: MonthIndex| -> i64 {
             history

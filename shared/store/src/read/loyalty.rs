@@ -1,6 +1,7 @@
 //! What other services may read of the loyalty service's tables: a customer's loyalty
-//! standing (for recommendations and the 360° view) and points about to expire (a
-//! reminder signal for marketing), without an HTTP call.
+//! standing (for recommendations and the 360° view), points about to expire (a
+//! reminder signal for marketing), and the rules and tier-qualifying points a tier is
+//! evaluated from (churn's downgrade signal), without an HTTP call.
 
 use crate::{Database, StoreError, Value};
 
@@ -80,4 +81,64 @@ pub fn points_expiring(
         ],
     )?;
     rows.first().map(|r| r.i64("points")).unwrap_or(Ok(0))
+}
+
+/// Tier-qualifying points per calendar month of one customer, `?2..=?3` (month
+/// indexes as `crm_domain::loyalty` counts them).
+pub const TIER_MONTHS_SQL: &str = "SELECT month, points FROM loyalty_tier_months
+    WHERE customer_id = ? AND month BETWEEN ? AND ?";
+/// Tier-qualifying points of one customer dated strictly between `?2` and `?3`.
+pub const TIER_POINTS_BETWEEN_SQL: &str =
+    "SELECT COALESCE(SUM(tier_points), 0) AS points FROM loyalty_entries
+    WHERE customer_id = ? AND tier_points <> 0 AND tier_at > ? AND tier_at < ?";
+
+/// The tier-qualifying points of `customer_id` per month from `first_month` to
+/// `last_month` (months without points absent).
+pub fn tier_months(
+    db: &dyn Database,
+    customer_id: &str,
+    first_month: i64,
+    last_month: i64,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let rows = db.execute(
+        TIER_MONTHS_SQL,
+        &[
+            Value::from(customer_id),
+            Value::Integer(first_month),
+            Value::Integer(last_month),
+        ],
+    )?;
+    rows.iter()
+        .map(|r| Ok((r.i64("month")?, r.i64("points")?)))
+        .collect()
+}
+
+/// The tier-qualifying points of `customer_id` dated in `(since_ms, until_ms)`.
+pub fn tier_points_between(
+    db: &dyn Database,
+    customer_id: &str,
+    since_ms: i64,
+    until_ms: i64,
+) -> Result<i64, StoreError> {
+    let rows = db.execute(
+        TIER_POINTS_BETWEEN_SQL,
+        &[
+            Value::from(customer_id),
+            Value::Integer(since_ms),
+            Value::Integer(until_ms),
+        ],
+    )?;
+    rows.first().map_or(Ok(0), |r| r.i64("points"))
+}
+
+/// The loyalty rules in force: their version and JSON document (as
+/// `GET /v1/loyalty/rules` shows them), or `None` when none are stored.
+pub fn current_rules_document(db: &dyn Database) -> Result<Option<(i64, String)>, StoreError> {
+    let rows = db.execute(
+        "SELECT version, document FROM loyalty_rules ORDER BY version DESC LIMIT 1",
+        &[],
+    )?;
+    rows.first()
+        .map(|r| Ok((r.i64("version")?, r.str("document")?.to_owned())))
+        .transpose()
 }
