@@ -30,7 +30,8 @@
 //! Workloads: floor customer.health customer.read customer.read.long_history
 //! customer.list customer.search customer.360 customer.360.history interaction.timeline
 //! loyalty.account recommendations loan.quote customer.create interaction.append
-//! loyalty.earn loyalty.redeem loan.application mixed (reads first, writes after).
+//! loyalty.earn loyalty.redeem loan.application engagement.events engagement.queue mixed
+//! (reads first, writes after).
 
 use anyhow::{Context, Result, anyhow, bail};
 use crm_bench::{

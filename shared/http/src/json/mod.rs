@@ -1,5 +1,7 @@
 //! JSON in (content type, size cap, unknown fields, per-field errors) and JSON out.
 
+mod tracked;
+
 use crate::{ApiError, FieldError, Request, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
@@ -116,10 +118,7 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
 /// Deserialises an already-parsed JSON value as `T`, with the same 400/422 mapping as
 /// [`json_body`] (used after applying a merge patch).
 pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        classify(path, e.into_inner())
-    })
+    tracked::deserialize(&value).map_err(|(path, e)| classify(path, e))
 }
 
 fn media_type_accepted(value: Option<&HeaderValue>, accepted: &[&str]) -> bool {
