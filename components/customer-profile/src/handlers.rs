@@ -12,7 +12,7 @@ use crm_domain::security::{Visibility, Writing, customer_field, may_write_custom
 use crm_domain::time::Timestamp;
 use crm_http::{
     ApiError, ApiResult, Ctx, FieldError, MAX_BODY_BYTES, MERGE_PATCH_JSON, QueryParams, etag,
-    from_json_value, idempotency, json_body, json_response, merge_patch, new_ulid,
+    from_json_value, idempotency, json_body, json_response, json_value, merge_patch, new_ulid,
     require_if_match, with_etag,
 };
 use http::{HeaderValue, StatusCode, header};
@@ -75,37 +75,44 @@ fn view(
     version: i64,
     last_activity: Timestamp,
     list: bool,
-) -> Value {
-    let mut value = serde_json::to_value(customer).unwrap_or_default();
+) -> Result<Value, ApiError> {
+    let mut value = json_value(customer)?;
     if let Value::Object(map) = &mut value {
         let status = effective_status(customer.status, last_activity, ctx.now);
         map.insert("status".into(), Value::String(status.as_str().into()));
         map.insert("etag".into(), Value::String(etag(version)));
     }
     ctx.customer_view(&mut value, list);
-    value
+    Ok(value)
 }
 
 /// The members of `draft` that differ from `before` (a stored profile's draft), or, for a
 /// new customer, that are given a value other than the default.
-fn written_members(draft: &CustomerDraft, before: Option<&CustomerDraft>) -> Vec<String> {
-    let after = serde_json::to_value(draft).unwrap_or_default();
+/// A draft that cannot be compared is an error, never "nothing written": the answer
+/// decides which members the caller needs the right to write.
+fn written_members(
+    draft: &CustomerDraft,
+    before: Option<&CustomerDraft>,
+) -> Result<Vec<String>, ApiError> {
+    let after = json_value(draft)?;
     let before = match before {
-        Some(previous) => serde_json::to_value(previous).unwrap_or_default(),
+        Some(previous) => json_value(previous)?,
         // What a new customer is when a member is not given.
         None => json!({"kycStatus": "pending", "status": "active"}),
     };
     let Value::Object(after) = after else {
-        return Vec::new();
+        return Err(ApiError::Internal(
+            "a customer draft is not a JSON object".into(),
+        ));
     };
-    after
+    Ok(after
         .into_iter()
         .filter(|(name, value)| {
             let was = before.get(name).unwrap_or(&Value::Null);
             value != was && !(value.is_null() && was.is_null())
         })
         .map(|(name, _)| name)
-        .collect()
+        .collect())
 }
 
 /// 403 `field_not_writable` naming every member the caller's roles may not set
@@ -132,7 +139,7 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
     let draft = draft
         .validate(Mode::Create, ctx.now.date(), ctx.now)
         .map_err(ApiError::from)?;
-    may_write(ctx, &written_members(&draft, None), Writing::Create)?;
+    may_write(ctx, &written_members(&draft, None)?, Writing::Create)?;
     idempotency::run(ctx, |db| {
         let id = CustomerId::new(new_ulid(ctx.now));
         let mut draft = draft;
@@ -154,7 +161,7 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult {
             return Err(write_error(ctx, e));
         }
         ctx.set_customer(&id.to_string());
-        let body = view(ctx, &customer, 1, customer.created_at, false);
+        let body = view(ctx, &customer, 1, customer.created_at, false)?;
         let mut response = with_etag(json_response(StatusCode::CREATED, &body)?, 1)?;
         let location = HeaderValue::from_str(&format!("/v1/customers/{id}"))
             .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -171,7 +178,7 @@ pub fn get(ctx: &Ctx<'_>) -> ApiResult {
     with_etag(
         json_response(
             StatusCode::OK,
-            &view(ctx, &customer, version, last_activity, false),
+            &view(ctx, &customer, version, last_activity, false)?,
         )?,
         version,
     )
@@ -207,7 +214,7 @@ pub fn patch(ctx: &Ctx<'_>) -> ApiResult {
         .map_err(ApiError::from)?;
     may_write(
         ctx,
-        &written_members(&draft, Some(&current.draft())),
+        &written_members(&draft, Some(&current.draft()))?,
         Writing::Update,
     )?;
     let updated = current.updated(draft, ctx.now);
@@ -217,7 +224,7 @@ pub fn patch(ctx: &Ctx<'_>) -> ApiResult {
     with_etag(
         json_response(
             StatusCode::OK,
-            &view(ctx, &updated, new_version, last_activity, false),
+            &view(ctx, &updated, new_version, last_activity, false)?,
         )?,
         new_version,
     )
@@ -314,10 +321,10 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
         (true, Some(last)) => Some(Cursor::after(&last.customer.id.to_string()).encode()),
         _ => None,
     };
-    let items: Vec<Value> = page
+    let items = page
         .iter()
         .map(|l| view(ctx, &l.customer, l.version, l.last_activity, true))
-        .collect();
+        .collect::<Result<Vec<Value>, ApiError>>()?;
     ctx.record_list_read(items.len(), &["q"]);
     json_response(
         StatusCode::OK,
@@ -372,6 +379,6 @@ pub fn profile_view(
     customer: &Customer,
     version: i64,
     last_activity: Timestamp,
-) -> Value {
+) -> Result<Value, ApiError> {
     view(ctx, customer, version, last_activity, false)
 }

@@ -12,10 +12,10 @@ use crm_domain::customer::CustomerStatus;
 use crm_domain::id::CustomerId;
 use crm_domain::security::{Action, Visibility, customer_field};
 use crm_domain::time::Timestamp;
-use crm_http::{ApiError, ApiResult, Ctx, json_response};
+use crm_http::{ApiError, ApiResult, Ctx, json_response, json_value};
 use crm_recommend::RecommendError;
+use crm_store::Database;
 use crm_store::read::{engagement, interactions, loans, loyalty};
-use crm_store::{Database, StoreError};
 use http::StatusCode;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -48,11 +48,7 @@ pub fn handle(ctx: &Ctx<'_>) -> ApiResult {
 /// The view of customer `id` as the caller may see it, or `None` when there is no such
 /// customer (or only an erased shell). Profile fields follow the caller's field
 /// visibility; confidential contacts are left out unless the caller has that right.
-pub fn view(
-    ctx: &Ctx<'_>,
-    db: &dyn Database,
-    id: &CustomerId,
-) -> Result<Option<Value>, StoreError> {
+pub fn view(ctx: &Ctx<'_>, db: &dyn Database, id: &CustomerId) -> Result<Option<Value>, ApiError> {
     let now = ctx.now;
     let Some((customer, version)) = repo::get(db, id)? else {
         return Ok(None);
@@ -66,7 +62,7 @@ pub fn view(
     let mut notes = Vec::new();
     body.insert(
         "profile".into(),
-        crate::handlers::profile_view(ctx, &customer, version, last_activity),
+        crate::handlers::profile_view(ctx, &customer, version, last_activity)?,
     );
 
     match loyalty::loyalty_standing(db, &key, now.unix_millis())? {
@@ -140,7 +136,7 @@ pub fn view(
             );
         }
         Err(RecommendError::CustomerNotFound) => return Ok(None),
-        Err(RecommendError::Store(e)) => return Err(e),
+        Err(RecommendError::Store(e)) => return Err(e.into()),
     }
     body.insert(
         "engagement".into(),
@@ -159,7 +155,7 @@ fn engagement_part(
     db: &dyn Database,
     key: &str,
     notes: &mut Vec<Value>,
-) -> Result<Value, StoreError> {
+) -> Result<Value, ApiError> {
     let now = ctx.now.unix_millis();
     let churn = if ctx.may(Action::EngagementChurnRead) {
         let churn = engagement::churn_standing(db, key)?;
@@ -206,7 +202,7 @@ fn engagement_part(
             .as_ref()
             .map(|t| t.iter().map(TaskView::from).collect()),
     };
-    serde_json::to_value(&part).map_err(|e| StoreError::Decode(e.to_string()))
+    json_value(&part)
 }
 
 /// The `engagement` part; a piece is `None` when the caller may not see it.

@@ -37,7 +37,7 @@ fn application_response(
     app: &Application,
     history: &[repo::Transition],
 ) -> ApiResult {
-    let mut body = application_view(app, Some(history), ctx.now);
+    let mut body = application_view(app, Some(history), ctx.now)?;
     redact(&mut body, sight(ctx));
     with_etag(json_response(status, &body)?, app.version)
 }
@@ -71,7 +71,7 @@ pub fn quote(ctx: &Ctx<'_>) -> ApiResult {
         product.as_str(),
         ctx.now.unix_millis(),
     )?;
-    let mut body = decision_view(&decision, &snapshot.customer);
+    let mut body = decision_view(&decision, &snapshot.customer)?;
     redact(&mut body, sight(ctx));
     if let Value::Object(map) = &mut body {
         map.insert("openApplicationId".into(), json!(open));
@@ -151,14 +151,14 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
         (true, Some(last)) => Some(Cursor::after(&last.id.to_string()).encode()),
         _ => None,
     };
-    let items: Vec<Value> = page
+    let items = page
         .iter()
         .map(|app| {
-            let mut view = application_view(app, None, ctx.now);
+            let mut view = application_view(app, None, ctx.now)?;
             redact(&mut view, sight(ctx));
-            view
+            Ok(view)
         })
-        .collect();
+        .collect::<Result<Vec<Value>, ApiError>>()?;
     ctx.record_list_read(items.len(), &[]);
     json_response(
         StatusCode::OK,
@@ -229,8 +229,8 @@ pub fn replay(ctx: &Ctx<'_>) -> ApiResult {
             "policyVersion": app.decision.policy_version,
             "matches": differences.is_empty(),
             "differences": differences,
-            "stored": decision_view(&app.decision, &snapshot.customer),
-            "recomputed": decision_view(&recomputed, &snapshot.customer),
+            "stored": decision_view(&app.decision, &snapshot.customer)?,
+            "recomputed": decision_view(&recomputed, &snapshot.customer)?,
             "snapshot": snapshot,
         }),
     )
@@ -241,7 +241,7 @@ pub fn policy(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let row = repo::current_policy(ctx.db()?)?;
     with_etag(
-        json_response(StatusCode::OK, &policy_view(&row))?,
+        json_response(StatusCode::OK, &policy_view(&row)?)?,
         row.version,
     )
 }
@@ -256,7 +256,7 @@ pub fn policy_version(ctx: &Ctx<'_>) -> ApiResult {
         .ok_or_else(not_found)?;
     let row = repo::policy_version(ctx.db()?, version)?.ok_or_else(not_found)?;
     with_etag(
-        json_response(StatusCode::OK, &policy_view(&row))?,
+        json_response(StatusCode::OK, &policy_view(&row)?)?,
         row.version,
     )
 }
@@ -301,7 +301,7 @@ pub fn put_policy(ctx: &Ctx<'_>) -> ApiResult {
     let row = repo::policy_version(db, version)?
         .ok_or_else(|| ApiError::Internal("the written policy is missing".into()))?;
     with_etag(
-        json_response(StatusCode::OK, &policy_view(&row))?,
+        json_response(StatusCode::OK, &policy_view(&row)?)?,
         row.version,
     )
 }

@@ -5,19 +5,16 @@ use crate::service::next_states;
 use crm_domain::loan::{CustomerFacts, Decision, effective_status};
 use crm_domain::security::{Role, Visibility, customer_field};
 use crm_domain::time::Timestamp;
-use crm_http::etag;
+use crm_http::{ApiError, etag, json_value};
 use serde_json::{Value, json};
 
 /// A decision with the customer standing it saw.
-pub fn decision_view(decision: &Decision, customer: &CustomerFacts) -> Value {
-    let mut value = serde_json::to_value(decision).unwrap_or_default();
+pub fn decision_view(decision: &Decision, customer: &CustomerFacts) -> Result<Value, ApiError> {
+    let mut value = json_value(decision)?;
     if let Value::Object(map) = &mut value {
-        map.insert(
-            "customerStanding".into(),
-            serde_json::to_value(customer).unwrap_or_default(),
-        );
+        map.insert("customerStanding".into(), json_value(customer)?);
     }
-    value
+    Ok(value)
 }
 
 /// One history entry.
@@ -37,7 +34,7 @@ pub fn application_view(
     app: &Application,
     history: Option<&[Transition]>,
     now: Timestamp,
-) -> Value {
+) -> Result<Value, ApiError> {
     // `None` once the customer is erased: their inputs are gone, and `redacted` says so.
     let input = app.snapshot.whole().map(|s| &s.input);
     let status = effective_status(app.status, app.offer.map(|o| o.expires_at), now);
@@ -55,7 +52,7 @@ pub fn application_view(
         "employmentStatus": input.map(|i| i.employment_status),
         "employmentMonths": input.map(|i| i.employment_months),
         "redacted": input.is_none(),
-        "decision": decision_view(&app.decision, app.snapshot.customer()),
+        "decision": decision_view(&app.decision, app.snapshot.customer())?,
         "offer": app.offer,
         "allowedTransitions": next_states(app, now),
         "createdBy": app.created_by,
@@ -69,7 +66,7 @@ pub fn application_view(
             Value::Array(history.iter().map(transition_view).collect()),
         );
     }
-    value
+    Ok(value)
 }
 
 /// What of the applicant's finances a caller may see: the customer-profile visibility of
@@ -140,12 +137,12 @@ pub fn redact(value: &mut Value, sight: Sight) {
 }
 
 /// A policy version.
-pub fn policy_view(row: &PolicyRow) -> Value {
-    let mut value = serde_json::to_value(&row.policy).unwrap_or_default();
+pub fn policy_view(row: &PolicyRow) -> Result<Value, ApiError> {
+    let mut value = json_value(&row.policy)?;
     if let Value::Object(map) = &mut value {
         map.insert("version".into(), json!(row.version));
         map.insert("actor".into(), json!(row.actor));
         map.insert("createdAt".into(), json!(row.created_at));
     }
-    value
+    Ok(value)
 }

@@ -200,7 +200,7 @@ pub fn entry(ctx: &Ctx<'_>) -> ApiResult {
         .map_err(refused)?;
     ctx.reach(&entry.customer_id)?;
     ledger::check_customer(db, &entry.customer_id, true)
-        .map_err(|_| refused(Refusal::EntryNotFound))?;
+        .map_err(|e| refused(ledger::as_no_entry(e)))?;
     json_response(StatusCode::OK, &entry)
 }
 

@@ -107,6 +107,15 @@ pub fn check_customer(db: &dyn Database, customer: &str, closed_ok: bool) -> Res
     }
 }
 
+/// For reads by entry id: an entry of an unknown or erased customer reads as no entry,
+/// but a store failure stays a store failure (a 503, never a 404 a replay would keep).
+pub fn as_no_entry(refusal: Refusal) -> Refusal {
+    match refusal {
+        Refusal::Store(e) => Refusal::Store(e),
+        _ => Refusal::EntryNotFound,
+    }
+}
+
 /// The customer's tier at `now` under `rules`.
 pub fn standing(
     db: &dyn Database,
@@ -414,4 +423,21 @@ pub fn expire(
         return Err(broken("an expiry was refused by its balance condition"));
     }
     Ok(Some(written(db, &id)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_of_a_missing_customer_reads_as_none_but_a_store_failure_stays_one() {
+        assert!(matches!(
+            as_no_entry(Refusal::CustomerNotFound),
+            Refusal::EntryNotFound
+        ));
+        assert!(matches!(
+            as_no_entry(Refusal::Store(StoreError::Busy)),
+            Refusal::Store(StoreError::Busy)
+        ));
+    }
 }

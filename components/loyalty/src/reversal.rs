@@ -4,7 +4,7 @@
 //! keeping those lots' expiry. Each entry is reversed at most once (a `UNIQUE`
 //! constraint on `reverses_id`), and expiries and reversals are not reversible.
 
-use crate::ledger::{Refusal, append, check_customer, spendable, written};
+use crate::ledger::{Refusal, append, as_no_entry, check_customer, spendable, written};
 use crate::repo::{self, Entry, NewEntry};
 use crm_domain::loyalty::{
     EntryKind, LoyaltyEntryId, ReversalRule, restore, reversal_rule, reverse_lot,
@@ -24,7 +24,7 @@ pub fn reverse(
 ) -> Result<Entry, Refusal> {
     let target = repo::entry(db, target_id)?.ok_or(Refusal::EntryNotFound)?;
     let customer = target.customer_id.as_str();
-    check_customer(db, customer, true).map_err(|_| Refusal::EntryNotFound)?;
+    check_customer(db, customer, true).map_err(as_no_entry)?;
     if let Some(by) = target.reversed_by {
         return Err(Refusal::AlreadyReversed(by));
     }

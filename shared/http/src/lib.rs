@@ -27,7 +27,7 @@ pub mod testing;
 
 pub use context::Ctx;
 pub use ids::{RequestId, new_ulid};
-pub use json::{JSON, MAX_BODY_BYTES, from_json_value, json_body, json_response};
+pub use json::{JSON, MAX_BODY_BYTES, from_json_value, json_body, json_response, json_value};
 pub use params::QueryParams;
 pub use patch::{
     MERGE_PATCH_JSON, created, etag, header_value, merge_patch, require_if_match, with_etag,

@@ -205,10 +205,11 @@ impl ApiError {
         body.insert("detail".into(), self.detail().into());
         body.insert("code".into(), self.code().into());
         if let ApiError::Validation(errors) = self {
-            body.insert(
-                "errors".into(),
-                serde_json::to_value(errors).unwrap_or_default(),
-            );
+            let errors = errors
+                .iter()
+                .map(|e| serde_json::json!({"field": e.field, "message": e.message}))
+                .collect();
+            body.insert("errors".into(), Value::Array(errors));
         }
         if let ApiError::Conflict { extra, .. } | ApiError::Unavailable { extra, .. } = self {
             for (k, v) in extra {

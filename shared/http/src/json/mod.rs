@@ -170,6 +170,12 @@ fn classify(path: String, e: serde_json::Error) -> ApiError {
     }
 }
 
+/// `value` as a JSON tree to add members to before answering. A value that cannot be
+/// written as JSON is a 500, never a `null` answered with 200.
+pub fn json_value<T: Serialize + ?Sized>(value: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError::Internal(format!("answer not JSON: {e}")))
+}
+
 /// A JSON response with `status`.
 pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Result<Response, ApiError> {
     let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(e.to_string()))?;
