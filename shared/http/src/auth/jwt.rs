@@ -101,7 +101,11 @@ pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
 
 /// Decodes standard base64 with optional padding (PEM bodies).
 pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    decode_base64(text.trim_end_matches('=').as_bytes(), |c| match c {
+    let unpadded = text.trim_end_matches('=');
+    if text.len() - unpadded.len() > 2 {
+        return None;
+    }
+    decode_base64(unpadded.as_bytes(), |c| match c {
         b'A'..=b'Z' => Some(c - b'A'),
         b'a'..=b'z' => Some(c - b'a' + 26),
         b'0'..=b'9' => Some(c - b'0' + 52),
@@ -111,6 +115,8 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     })
 }
 
+/// Canonical decoding only: the bits left over after the last byte must be zero, so one
+/// byte string has one text (a token cannot be re-spelled with the same signature).
 fn decode_base64(input: &[u8], value: impl Fn(u8) -> Option<u8>) -> Option<Vec<u8>> {
     if input.len() % 4 == 1 {
         return None;
@@ -126,7 +132,7 @@ fn decode_base64(input: &[u8], value: impl Fn(u8) -> Option<u8>) -> Option<Vec<u
             acc &= (1 << bits) - 1;
         }
     }
-    Some(out)
+    (acc == 0).then_some(out)
 }
 
 /// The DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): the 32 key bytes follow.
@@ -362,6 +368,15 @@ mod properties {
         })
     }
 
+    #[test]
+    fn a_re_spelled_base64_text_is_refused() {
+        // "QQ" is 0x41 with zero bits left over; "QR" is the same byte with a 1 left over.
+        assert_eq!(base64url_decode("QQ"), Some(vec![0x41]));
+        assert_eq!(base64url_decode("QR"), None);
+        assert_eq!(base64_decode("QQ=="), Some(vec![0x41]));
+        assert_eq!(base64_decode("QQ==="), None);
+    }
+
     proptest! {
         #[test]
         fn no_string_panics_the_base64_decoders(text in text_near("[A-Za-z0-9_+/-]{0,40}={0,2}")) {
@@ -372,6 +387,13 @@ mod properties {
         #[test]
         fn base64url_decodes_what_was_encoded(bytes in any_bytes()) {
             prop_assert_eq!(base64url_decode(&base64url(&bytes)), Some(bytes));
+        }
+
+        #[test]
+        fn each_byte_string_has_one_base64url_text(text in "[A-Za-z0-9_-]{0,40}") {
+            if let Some(bytes) = base64url_decode(&text) {
+                prop_assert_eq!(base64url(&bytes), text);
+            }
         }
 
         #[test]
