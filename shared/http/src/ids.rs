@@ -42,20 +42,43 @@ pub fn now() -> Timestamp {
     Timestamp::from_unix_millis(millis)
 }
 
-/// A fresh ULID for `at`.
+/// The 80 random bits of a ULID.
+const RANDOM_BITS: u128 = (1 << 80) - 1;
+
+thread_local! {
+    /// The last ULID made in this instance: its millisecond and random part.
+    static LAST: std::cell::Cell<(u64, u128)> = const { std::cell::Cell::new((u64::MAX, 0)) };
+}
+
+/// A fresh ULID for `at`, greater than every other one this instance made for the same
+/// millisecond (a request's writes share `ctx.now`, so a batch's ids sort in the order
+/// it wrote them; ULID's monotonic rule).
 ///
 /// The random bits come from std's `RandomState`, whose keys are drawn from the
 /// platform's secure random source (`wasi:random` inside a component); hashing a
 /// counter under them gives unpredictable bits without adding a crate to every
 /// component. Ids need uniqueness, not secrecy.
 pub fn new_ulid(at: Timestamp) -> Ulid {
+    let millis = at.unix_millis().max(0) as u64;
+    let (last_millis, last_random) = LAST.get();
+    let random = if millis == last_millis && last_random < RANDOM_BITS {
+        last_random + 1
+    } else {
+        // Room below the top for the increments that follow in the same millisecond.
+        fresh_random() & (RANDOM_BITS >> 1)
+    };
+    LAST.set((millis, random));
+    Ulid::from_parts(millis, random)
+}
+
+fn fresh_random() -> u128 {
     let mut random = 0u128;
     for round in 0..2u64 {
         let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
         hasher.write_u64(round);
         random = (random << 64) | u128::from(hasher.finish());
     }
-    Ulid::from_parts(at.unix_millis().max(0) as u64, random)
+    random
 }
 
 #[cfg(test)]
@@ -100,6 +123,16 @@ mod tests {
         let at = Timestamp::from_unix_millis(1_000);
         let ids: HashSet<Ulid> = (0..10_000).map(|_| new_ulid(at)).collect();
         assert_eq!(ids.len(), 10_000);
+    }
+
+    #[test]
+    fn ulids_of_one_millisecond_sort_in_the_order_they_were_made() {
+        let at = Timestamp::from_unix_millis(2_000);
+        let ids: Vec<String> = (0..1_000).map(|_| new_ulid(at).to_string()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{:?}", &ids[..3]);
+        // A new millisecond starts from fresh random bits, later in time all the same.
+        let next = new_ulid(Timestamp::from_unix_millis(2_001)).to_string();
+        assert!(ids.iter().all(|id| *id < next));
     }
 }
 
