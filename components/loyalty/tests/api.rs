@@ -15,7 +15,7 @@ fn app(name: &str) -> TestService<'static> {
 
 fn customer(app: &TestService<'_>, status: &str) -> String {
     let stores = crm_store::native::stores_in(app.dir());
-    let db = stores.database().unwrap_or_else(|e| panic!("{e}"));
+    let db = stores.database().expect("the test database");
     let id = crm_domain::id::CustomerId::new(crm_http::new_ulid(
         crm_domain::time::Timestamp::from_unix_millis(7),
     ))

@@ -80,7 +80,7 @@ impl Ledger {
     ) -> Result<Entry, Refusal> {
         let command = RedeemCommand {
             customer,
-            points: Points::new(points).unwrap_or_else(|e| panic!("{e}")),
+            points: Points::new(points).expect("a valid amount of points"),
             reward_code: "GIFT",
             reference,
             actor: None,
@@ -104,7 +104,7 @@ impl Ledger {
     }
 
     pub fn spendable(&self, customer: &str, now: Timestamp) -> i64 {
-        ledger::spendable(self.db(), customer, now).unwrap_or_else(|e| panic!("{e}"))
+        ledger::spendable(self.db(), customer, now).expect("spendable points")
     }
 
     pub fn entry(&self, id: &str) -> Entry {
@@ -116,7 +116,7 @@ impl Ledger {
 
     /// Asserts the ledger's books balance for `customer` and returns the balance.
     pub fn assert_consistent(&self, customer: &str) -> i64 {
-        let sums = repo::reconcile(self.db(), customer).unwrap_or_else(|e| panic!("{e}"));
+        let sums = repo::reconcile(self.db(), customer).expect("reconciliation sums");
         assert!(sums.consistent(), "books do not balance: {sums:?}");
         let lots_match = self.column(&format!(
             "SELECT count(*) FROM loyalty_lots l WHERE customer_id = '{customer}' AND remaining <>
