@@ -6,8 +6,8 @@
 //! component has no store and no other route: anything else under its route is a
 //! problem+json 404 or 405, like the other components answer.
 
+use crm_http::{ApiError, RequestId};
 use http::{HeaderValue, Method, StatusCode, header};
-use std::hash::{BuildHasher, Hasher};
 
 /// The OpenAPI document, minified JSON.
 pub const DOCUMENT: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
@@ -16,13 +16,10 @@ pub const ETAG: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.etag"));
 /// The one path this component serves.
 pub const PATH: &str = "/v1/openapi.json";
 
-const PROBLEM_JSON: &str = "application/problem+json";
-const MAX_REQUEST_ID: usize = 128;
-
 /// Answers one request: the document for GET (HEAD without the body, 304 when
 /// `If-None-Match` names the current tag), problem+json otherwise.
 pub fn respond(request: &http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
-    let request_id = request_id(
+    let request_id = RequestId::from_header(
         request
             .headers()
             .get("x-request-id")
@@ -30,24 +27,10 @@ pub fn respond(request: &http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
     );
     let method = request.method();
     let mut response = if request.uri().path() != PATH {
-        problem(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "Resource not found",
-            &format!("no resource at {}", request.uri().path()),
-            &request_id,
-        )
+        ApiError::NotFound(format!("no resource at {}", request.uri().path()))
+            .to_response(&request_id)
     } else if method != Method::GET && method != Method::HEAD {
-        let mut r = problem(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "Method not allowed",
-            "allowed methods: GET, HEAD",
-            &request_id,
-        );
-        r.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        r
+        ApiError::MethodNotAllowed(vec![Method::GET, Method::HEAD]).to_response(&request_id)
     } else if request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -78,7 +61,7 @@ pub fn respond(request: &http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
     } else {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
+    if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
         headers.insert("x-request-id", value);
     }
     if method == Method::HEAD {
@@ -89,65 +72,6 @@ pub fn respond(request: &http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
 
 fn response_has_tag(status: StatusCode) -> bool {
     status == StatusCode::OK || status == StatusCode::NOT_MODIFIED
-}
-
-/// The caller's request id when it is sane (the rule `crm-http` applies), else a fresh one.
-fn request_id(given: Option<&str>) -> String {
-    match given {
-        Some(id)
-            if !id.is_empty()
-                && id.len() <= MAX_REQUEST_ID
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
-        {
-            id.to_owned()
-        }
-        // std's RandomState is seeded from wasi:random: unique enough for a log key,
-        // without a crate.
-        _ => {
-            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-            hasher.write_u8(0);
-            format!("req_{:016x}", hasher.finish())
-        }
-    }
-}
-
-fn problem(
-    status: StatusCode,
-    code: &str,
-    title: &str,
-    detail: &str,
-    request_id: &str,
-) -> http::Response<Vec<u8>> {
-    // Every value here is ours or a path/id already restricted to safe characters,
-    // except the path: escape it as a JSON string.
-    let body = format!(
-        r#"{{"type":"https://errors.example/{code}","title":"{title}","status":{},"detail":{},"code":"{code}","requestId":"{request_id}"}}"#,
-        status.as_u16(),
-        json_string(detail),
-    );
-    let mut response = http::Response::new(body.into_bytes());
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-    response
-}
-
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// The Spin entry point. The export glue `http_component` generates is the only unsafe
