@@ -6,14 +6,14 @@ use crate::service;
 use crate::views::{Sight, application_view, decision_view, policy_view, redact};
 use crm_domain::id::CustomerId;
 use crm_domain::loan::{
-    ApplicationRequest, ApplicationStatus, Invalid, LoanApplicationId, LoanProduct, Policy,
+    ApplicationRequest, ApplicationStatus, LoanApplicationId, LoanProduct, Policy,
     TransitionRequest,
 };
 use crm_domain::page::Cursor;
 use crm_domain::security::Action;
 use crm_http::{
-    ApiError, ApiResult, Ctx, QueryParams, from_json_value, header_value, idempotency,
-    json_response, new_ulid, require_if_match, with_etag,
+    ApiError, ApiResult, Ctx, QueryParams, checked_document, document_body, header_value,
+    idempotency, json_response, new_ulid, require_if_match, with_etag,
 };
 use crm_store::in_transaction;
 use crm_store::read::loans::open_loan_application;
@@ -261,38 +261,16 @@ pub fn policy_version(ctx: &Ctx<'_>) -> ApiResult {
     )
 }
 
-/// Members of the policy view the server sets; a PUT naming them is refused.
-const POLICY_READ_ONLY: &[&str] = &["version", "createdAt", "actor"];
-
 /// `PUT /v1/loans/policy` with `If-Match`: the whole policy (who changed it is the token's
-/// subject), written as a
-/// new version; applications decided earlier keep the version they name.
+/// subject), written as a new version; applications decided earlier keep the version
+/// they name.
 pub fn put_policy(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let db = ctx.db()?;
     let current = repo::current_policy(db)?;
     require_if_match(ctx, current.version)?;
-    let body: Value = ctx.json()?;
-    let Value::Object(mut members) = body else {
-        return Err(ApiError::invalid("body", "a policy must be a JSON object"));
-    };
-    let mut errors: Vec<Invalid> = POLICY_READ_ONLY
-        .iter()
-        .filter(|f| members.contains_key(**f))
-        .map(|f| Invalid::new(*f, "is set by the server and cannot be written"))
-        .collect();
-    for f in POLICY_READ_ONLY {
-        members.remove(*f);
-    }
-    let policy: Policy = from_json_value(Value::Object(members))?;
-    let policy = match policy.validated() {
-        Ok(policy) if errors.is_empty() => policy,
-        Ok(_) => return Err(ApiError::from(errors)),
-        Err(more) => {
-            errors.extend(more);
-            return Err(ApiError::from(errors));
-        }
-    };
+    let (policy, server_set) = document_body::<Policy>(ctx, "a policy")?;
+    let policy = checked_document(server_set, policy.validated())?;
     let version = repo::insert_policy(db, current.version, &policy, ctx.actor(), ctx.now)?
         .ok_or_else(|| {
             ApiError::PreconditionFailed("the policy changed while this request ran".into())

@@ -30,7 +30,8 @@ pub use ids::{RequestId, new_ulid};
 pub use json::{JSON, MAX_BODY_BYTES, from_json_value, json_body, json_response, json_value};
 pub use params::QueryParams;
 pub use patch::{
-    MERGE_PATCH_JSON, created, etag, header_value, merge_patch, require_if_match, with_etag,
+    MERGE_PATCH_JSON, SERVER_SET_MEMBERS, checked_document, created, document_body, etag,
+    header_value, merge_patch, require_if_match, with_etag,
 };
 pub use problem::{ApiError, FieldError, PROBLEM_JSON, PROBLEM_TYPE_BASE};
 pub use routing::{Access, Handler, Route, Service, Subject};

@@ -75,6 +75,47 @@ pub fn require_if_match(ctx: &Ctx<'_>, current_version: i64) -> Result<(), ApiEr
     }
 }
 
+/// Members of a versioned document (credit policy, alert rules) that the server sets.
+pub const SERVER_SET_MEMBERS: &[&str] = &["version", "createdAt", "actor"];
+
+/// The body of a PUT of a versioned document: a JSON object typed as `T` once the
+/// members the server sets are taken out, with one error for each of those it named
+/// (to report together with `T`'s own checks through [`checked_document`]). `what`
+/// names the document in the error when the body is not an object (`"a policy"`).
+pub fn document_body<T: serde::de::DeserializeOwned>(
+    ctx: &Ctx<'_>,
+    what: &str,
+) -> Result<(T, Vec<crm_domain::Invalid>), ApiError> {
+    let Value::Object(mut members) = ctx.json::<Value>()? else {
+        return Err(ApiError::invalid(
+            "body",
+            format!("{what} must be a JSON object"),
+        ));
+    };
+    let named: Vec<crm_domain::Invalid> = SERVER_SET_MEMBERS
+        .iter()
+        .filter(|m| members.remove(**m).is_some())
+        .map(|m| crm_domain::Invalid::new(*m, "is set by the server and cannot be written"))
+        .collect();
+    Ok((crate::from_json_value(Value::Object(members))?, named))
+}
+
+/// A document's own validation, refused as well when [`document_body`] found members
+/// the server sets: every error in one 422.
+pub fn checked_document<T>(
+    mut earlier: Vec<crm_domain::Invalid>,
+    validated: Result<T, Vec<crm_domain::Invalid>>,
+) -> Result<T, ApiError> {
+    match validated {
+        Ok(document) if earlier.is_empty() => Ok(document),
+        Ok(_) => Err(ApiError::from(earlier)),
+        Err(more) => {
+            earlier.extend(more);
+            Err(ApiError::from(earlier))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

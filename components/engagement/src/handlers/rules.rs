@@ -2,10 +2,10 @@
 //! `GET …/alert-rules/{version}` and `PUT …/alert-rules` with `If-Match`.
 
 use crate::repo::rules::{self as repo, RulesRow};
-use crm_domain::Invalid;
 use crm_domain::engagement::AlertRules;
 use crm_http::{
-    ApiError, ApiResult, Ctx, from_json_value, json_response, require_if_match, with_etag,
+    ApiError, ApiResult, Ctx, checked_document, document_body, json_response, require_if_match,
+    with_etag,
 };
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -40,9 +40,6 @@ pub fn version(ctx: &Ctx<'_>) -> ApiResult {
     answer(&repo::version(ctx.db()?, version)?.ok_or_else(not_found)?)
 }
 
-/// Members of the view the server sets; a PUT naming them is refused.
-const READ_ONLY: &[&str] = &["version", "createdAt", "actor"];
-
 /// `PUT /v1/engagement/alert-rules` with `If-Match`: the whole document, written as a
 /// new version; alerts raised earlier keep the version they name.
 pub fn put(ctx: &Ctx<'_>) -> ApiResult {
@@ -50,30 +47,8 @@ pub fn put(ctx: &Ctx<'_>) -> ApiResult {
     let db = ctx.db()?;
     let current = repo::current(db)?;
     require_if_match(ctx, current.version)?;
-    let body: Value = ctx.json()?;
-    let Value::Object(mut members) = body else {
-        return Err(ApiError::invalid(
-            "body",
-            "alert rules must be a JSON object",
-        ));
-    };
-    let mut errors: Vec<Invalid> = READ_ONLY
-        .iter()
-        .filter(|f| members.contains_key(**f))
-        .map(|f| Invalid::new(*f, "is set by the server and cannot be written"))
-        .collect();
-    for f in READ_ONLY {
-        members.remove(*f);
-    }
-    let rules: AlertRules = from_json_value(Value::Object(members))?;
-    let rules = match rules.validated() {
-        Ok(rules) if errors.is_empty() => rules,
-        Ok(_) => return Err(ApiError::from(errors)),
-        Err(more) => {
-            errors.extend(more);
-            return Err(ApiError::from(errors));
-        }
-    };
+    let (rules, server_set) = document_body::<AlertRules>(ctx, "alert rules")?;
+    let rules = checked_document(server_set, rules.validated())?;
     let version =
         repo::insert(db, current.version, &rules, ctx.actor(), ctx.now)?.ok_or_else(|| {
             ApiError::PreconditionFailed("the alert rules changed while this request ran".into())
