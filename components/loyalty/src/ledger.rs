@@ -5,6 +5,7 @@
 //! conditional statement that refuses to take any balance below zero.
 
 use crate::repo::{self, AllocationView, Entry, NewEntry};
+use crm_domain::customer::CustomerStatus;
 use crm_domain::loyalty::calendar::month_of;
 use crm_domain::loyalty::{
     Allocation, EarnRequest, EntryKind, EventType, Invalid, LoyaltyEntryId, Points, Rules,
@@ -100,9 +101,9 @@ pub struct AdjustCommand<'a> {
 
 /// Refuses unknown and erased customers, and closed ones unless `closed_ok`.
 pub fn check_customer(db: &dyn Database, customer: &str, closed_ok: bool) -> Result<(), Refusal> {
-    match customer_status(db, customer)?.as_deref() {
-        None | Some("erased") => Err(Refusal::CustomerNotFound),
-        Some("closed") if !closed_ok => Err(Refusal::CustomerClosed),
+    match customer_status(db, customer)? {
+        None | Some(CustomerStatus::Erased) => Err(Refusal::CustomerNotFound),
+        Some(CustomerStatus::Closed) if !closed_ok => Err(Refusal::CustomerClosed),
         Some(_) => Ok(()),
     }
 }

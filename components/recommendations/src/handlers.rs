@@ -205,8 +205,8 @@ pub fn feedback(ctx: &Ctx<'_>) -> ApiResult {
     // Checked before the key is claimed, so that a 404 or 422 is not replayed for a
     // customer or product that exists by the caller's next try.
     let db = ctx.db()?;
-    match customers::customer_status(db, &customer.to_string())?.as_deref() {
-        None | Some("erased") => return Err(no_customer()),
+    match customers::customer_status(db, &customer.to_string())? {
+        None | Some(crm_domain::customer::CustomerStatus::Erased) => return Err(no_customer()),
         Some(_) => {}
     }
     if !valid_code(&body.product_code) || load_product(db, &body.product_code)?.is_none() {

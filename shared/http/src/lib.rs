@@ -9,6 +9,7 @@
 
 pub mod auth;
 mod context;
+mod customers;
 #[cfg(test)]
 mod fuzz;
 pub mod health;
@@ -26,6 +27,7 @@ mod serve;
 pub mod testing;
 
 pub use context::Ctx;
+pub use customers::require_recordable_customer;
 pub use ids::{RequestId, new_ulid};
 pub use json::{JSON, MAX_BODY_BYTES, from_json_value, json_body, json_response, json_value};
 pub use params::QueryParams;

@@ -2,6 +2,7 @@
 
 use crate::repo::{alerts, events, rules};
 use crm_domain::Invalid;
+use crm_domain::customer::CustomerStatus;
 use crm_domain::engagement::{AlertId, EventDraft, EventOutcome, MAX_BATCH, NewEvent};
 use crm_http::{
     ApiError, ApiResult, Ctx, FieldError, JSON, from_json_value, idempotency, json_body,
@@ -101,14 +102,14 @@ fn one(
         Err(errors) => return Ok(Answer::refused(id, errors)),
     };
     let customer = event.customer_id.to_string();
-    match customer_status(db, &customer)?.as_deref() {
+    match customer_status(db, &customer)? {
         None => {
             return Ok(Answer::refused(
                 id,
                 vec![Invalid::new("customerId", "names no customer")],
             ));
         }
-        Some("erased") => {
+        Some(CustomerStatus::Erased) => {
             return Ok(Answer::refused(
                 id,
                 vec![Invalid::new(

@@ -8,24 +8,9 @@ pub mod events;
 pub mod rules;
 pub mod tasks;
 
-use crm_domain::id::CustomerId;
 use crm_domain::time::Timestamp;
-use crm_http::ApiError;
-use crm_store::Database;
-use crm_store::read::customers::customer_status;
 
-/// The customer must exist (404) and not be erased (409) for anything to be recorded
-/// about them.
-pub(crate) fn require_customer(db: &dyn Database, id: &CustomerId) -> Result<(), ApiError> {
-    match customer_status(db, &id.to_string())?.as_deref() {
-        None => Err(ApiError::NotFound(format!("no customer {id}"))),
-        Some("erased") => Err(ApiError::conflict(
-            "customer_erased",
-            format!("customer {id} was erased; nothing more is recorded about them"),
-        )),
-        Some(_) => Ok(()),
-    }
-}
+pub(crate) use crm_http::require_recordable_customer as require_customer;
 
 /// An instant stored as milliseconds, as RFC 3339.
 pub(crate) fn ts(ms: i64) -> Timestamp {

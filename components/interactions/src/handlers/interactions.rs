@@ -135,7 +135,7 @@ pub fn timeline(ctx: &Ctx<'_>) -> ApiResult {
     let db = ctx.db()?;
     let redacted = match crm_store::read::customers::customer_status(db, &customer.to_string())? {
         None => return Err(ApiError::NotFound(format!("no customer {customer}"))),
-        Some(status) => status == "erased",
+        Some(status) => status == crm_domain::customer::CustomerStatus::Erased,
     };
     let query = Timeline {
         customer_id: customer.to_string(),
