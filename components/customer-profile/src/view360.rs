@@ -9,6 +9,10 @@
 
 use crate::repo;
 use crm_domain::customer::CustomerStatus;
+use crm_domain::engagement::churn::Band;
+use crm_domain::engagement::{
+    AlertStatus, EventKind, Priority, SuggestedAction, TaskStatus, TaskType,
+};
 use crm_domain::id::CustomerId;
 use crm_domain::security::{Action, Visibility, customer_field};
 use crm_domain::time::Timestamp;
@@ -189,7 +193,7 @@ fn engagement_part(
     let part = EngagementPart {
         churn: churn.as_ref().map(|c| ChurnView {
             score: c.score,
-            band: &c.band,
+            band: c.band,
             as_of: Timestamp::from_unix_millis(c.as_of),
         }),
         open_alerts: alerts
@@ -210,7 +214,7 @@ fn engagement_part(
 #[serde(rename_all = "camelCase")]
 struct EngagementPart<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    churn: Option<ChurnView<'a>>,
+    churn: Option<ChurnView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     open_alerts: Option<Vec<AlertView<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -221,9 +225,9 @@ struct EngagementPart<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ChurnView<'a> {
+struct ChurnView {
     score: i64,
-    band: &'a str,
+    band: Band,
     as_of: Timestamp,
 }
 
@@ -233,9 +237,9 @@ struct AlertView<'a> {
     id: &'a str,
     rule: &'a str,
     reason: &'a str,
-    suggested_action: &'a str,
-    priority: &'a str,
-    status: &'a str,
+    suggested_action: SuggestedAction,
+    priority: Priority,
+    status: AlertStatus,
     due_at: Timestamp,
     overdue: bool,
 }
@@ -246,9 +250,9 @@ impl<'a> From<&'a engagement::OpenAlert> for AlertView<'a> {
             id: &a.id,
             rule: &a.rule,
             reason: &a.reason,
-            suggested_action: &a.suggested_action,
-            priority: &a.priority,
-            status: &a.status,
+            suggested_action: a.suggested_action,
+            priority: a.priority,
+            status: a.status,
             due_at: Timestamp::from_unix_millis(a.due_at),
             overdue: a.overdue,
         }
@@ -260,7 +264,7 @@ impl<'a> From<&'a engagement::OpenAlert> for AlertView<'a> {
 struct EventView<'a> {
     id: &'a str,
     #[serde(rename = "type")]
-    kind: &'a str,
+    kind: EventKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     amount: Option<MoneyView<'a>>,
     occurred_at: Timestamp,
@@ -276,7 +280,7 @@ impl<'a> From<&'a engagement::EventSummary> for EventView<'a> {
     fn from(e: &'a engagement::EventSummary) -> Self {
         EventView {
             id: &e.id,
-            kind: &e.kind,
+            kind: e.kind,
             amount: e.amount.as_ref().map(|(amount, currency)| MoneyView {
                 amount: *amount,
                 currency,
@@ -291,11 +295,11 @@ impl<'a> From<&'a engagement::EventSummary> for EventView<'a> {
 struct TaskView<'a> {
     id: &'a str,
     #[serde(rename = "type")]
-    kind: &'a str,
+    kind: TaskType,
     title: &'a str,
     assignee: &'a str,
-    priority: &'a str,
-    status: &'a str,
+    priority: Priority,
+    status: TaskStatus,
     due_at: Timestamp,
     overdue: bool,
 }
@@ -304,11 +308,11 @@ impl<'a> From<&'a engagement::PendingTask> for TaskView<'a> {
     fn from(t: &'a engagement::PendingTask) -> Self {
         TaskView {
             id: &t.id,
-            kind: &t.kind,
+            kind: t.kind,
             title: &t.title,
             assignee: &t.assignee,
-            priority: &t.priority,
-            status: &t.status,
+            priority: t.priority,
+            status: t.status,
             due_at: Timestamp::from_unix_millis(t.due_at),
             overdue: t.overdue,
         }

@@ -148,6 +148,28 @@ impl<'a> Row<'a> {
     }
 }
 
+impl<'a> Row<'a> {
+    /// A text column holding one of a closed set's names, as `parse` reads it (a
+    /// `crm_domain` enum's `parse`): a name the code does not know is a decode error.
+    pub fn parsed<T>(
+        &self,
+        column: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, StoreError> {
+        let text = self.str(column)?;
+        parse(text).ok_or_else(|| unknown_value(column, text))
+    }
+}
+
+// Out of line: `parsed` is instantiated per enum, its error message need not be.
+#[cold]
+#[inline(never)]
+fn unknown_value(column: &str, text: &str) -> StoreError {
+    StoreError::Decode(format!(
+        "column `{column}` holds `{text}`, not a known value"
+    ))
+}
+
 fn wrong_type(column: &str, expected: &str, found: &Value) -> StoreError {
     let found = match found {
         Value::Integer(_) => "integer",
@@ -175,5 +197,22 @@ mod tests {
         assert_eq!(row.opt_str("note"), Ok(None));
         assert!(matches!(row.i64("id"), Err(StoreError::Decode(_))));
         assert!(matches!(row.value("missing"), Err(StoreError::Decode(_))));
+    }
+
+    #[test]
+    fn a_closed_set_column_parses_its_names_and_refuses_others() {
+        let rows = Rows::new(
+            vec!["status".into(), "other".into()],
+            vec![vec![Value::from("erased"), Value::from("gone")]],
+        );
+        let row = rows.first().expect("one row");
+        let parse = crm_domain::customer::CustomerStatus::parse;
+        assert_eq!(
+            row.parsed("status", parse),
+            Ok(crm_domain::customer::CustomerStatus::Erased)
+        );
+        assert!(
+            matches!(row.parsed("other", parse), Err(StoreError::Decode(m)) if m.contains("`gone`"))
+        );
     }
 }

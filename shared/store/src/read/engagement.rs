@@ -4,8 +4,16 @@
 //! task titles; not the longer free text (task notes, dismissal reasons) nor core
 //! banking's event narrative. Once the customer is erased, the titles and reasons read
 //! `[erased]` and nothing is pending any more.
+//!
+//! Statuses, kinds and priorities are the domain's closed sets: the columns' CHECK
+//! constraints hold the same names, so a value this build does not know is a decode
+//! error, not a string passed along.
 
 use crate::{Database, StoreError, Value};
+use crm_domain::engagement::churn::Band;
+use crm_domain::engagement::{
+    AlertStatus, EventKind, Priority, SuggestedAction, TaskStatus, TaskType,
+};
 
 /// Most rows one of these reads returns.
 pub const MAX_RECENT: i64 = 20;
@@ -15,8 +23,8 @@ pub const MAX_RECENT: i64 = 20;
 pub struct EventSummary {
     /// Core banking's id.
     pub id: String,
-    /// `large_withdrawal|…`.
-    pub kind: String,
+    /// What happened.
+    pub kind: EventKind,
     /// Minor units and currency, for kinds with an amount.
     pub amount: Option<(i64, String)>,
     /// When it happened (ms since the epoch).
@@ -46,7 +54,7 @@ pub fn latest_events(
             };
             Ok(EventSummary {
                 id: r.str("id")?.to_owned(),
-                kind: r.str("kind")?.to_owned(),
+                kind: r.parsed("kind", EventKind::parse)?,
                 amount,
                 occurred_at: r.i64("occurred_at")?,
             })
@@ -63,12 +71,12 @@ pub struct OpenAlert {
     pub rule: String,
     /// The rule's reason.
     pub reason: String,
-    /// `mortgage_offer|…`.
-    pub suggested_action: String,
-    /// `low|normal|high|urgent`.
-    pub priority: String,
-    /// `open|acknowledged`.
-    pub status: String,
+    /// What the rule suggests.
+    pub suggested_action: SuggestedAction,
+    /// How urgent.
+    pub priority: Priority,
+    /// Open or acknowledged.
+    pub status: AlertStatus,
     /// The deadline (ms since the epoch).
     pub due_at: i64,
     /// Still `open` past its deadline at `now_ms`.
@@ -101,9 +109,9 @@ pub fn open_alerts(
                 id: r.str("id")?.to_owned(),
                 rule: r.str("rule")?.to_owned(),
                 reason: r.str("reason")?.to_owned(),
-                suggested_action: r.str("suggested_action")?.to_owned(),
-                priority: r.str("priority")?.to_owned(),
-                status: r.str("status")?.to_owned(),
+                suggested_action: r.parsed("suggested_action", SuggestedAction::parse)?,
+                priority: r.parsed("priority", Priority::parse)?,
+                status: r.parsed("status", AlertStatus::parse)?,
                 due_at: r.i64("due_at")?,
                 overdue: r.i64("overdue")? != 0,
             })
@@ -116,16 +124,16 @@ pub fn open_alerts(
 pub struct PendingTask {
     /// `tsk_…`.
     pub id: String,
-    /// `contact|retention|follow_up|review`.
-    pub kind: String,
+    /// What kind of task.
+    pub kind: TaskType,
     /// What to do.
     pub title: String,
     /// Who.
     pub assignee: String,
-    /// `low|normal|high|urgent`.
-    pub priority: String,
-    /// `open|in_progress`.
-    pub status: String,
+    /// How urgent.
+    pub priority: Priority,
+    /// Open or in progress.
+    pub status: TaskStatus,
     /// By when (ms since the epoch).
     pub due_at: i64,
     /// Past its due time at `now_ms`.
@@ -155,11 +163,11 @@ pub fn pending_tasks(
         .map(|r| {
             Ok(PendingTask {
                 id: r.str("id")?.to_owned(),
-                kind: r.str("type")?.to_owned(),
+                kind: r.parsed("type", TaskType::parse)?,
                 title: r.str("title")?.to_owned(),
                 assignee: r.str("assignee")?.to_owned(),
-                priority: r.str("priority")?.to_owned(),
-                status: r.str("status")?.to_owned(),
+                priority: r.parsed("priority", Priority::parse)?,
+                status: r.parsed("status", TaskStatus::parse)?,
                 due_at: r.i64("due_at")?,
                 overdue: r.i64("overdue")? != 0,
             })
@@ -172,8 +180,8 @@ pub fn pending_tasks(
 pub struct ChurnStanding {
     /// 0–100.
     pub score: i64,
-    /// `low|medium|high`.
-    pub band: String,
+    /// The band of the score.
+    pub band: Band,
     /// The run's instant (ms since the epoch).
     pub as_of: i64,
 }
@@ -191,7 +199,7 @@ pub fn churn_standing(
         .map(|r| {
             Ok(ChurnStanding {
                 score: r.i64("score")?,
-                band: r.str("band")?.to_owned(),
+                band: r.parsed("band", Band::parse)?,
                 as_of: r.i64("as_of")?,
             })
         })
