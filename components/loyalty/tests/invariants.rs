@@ -11,6 +11,7 @@ use crm_store::native::stores_in;
 use crm_store::{Value, in_transaction};
 use loyalty::ledger::{self, AdjustCommand, RedeemCommand, Refusal};
 use loyalty::repo;
+use proptest::prelude::*;
 use std::sync::{Arc, Barrier};
 
 #[test]
@@ -57,67 +58,63 @@ fn fifty_concurrent_redemptions_of_100_against_1000_let_exactly_ten_through() {
     assert_eq!(l.spendable(&c, now), 0);
 }
 
-/// SplitMix64, so the property test needs no crate and every failure has a seed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n.max(1)
-    }
+/// One step of a random ledger, and the milliseconds since the previous step.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A card spend of this many fen.
+    Earn(i64),
+    Bonus(i64),
+    Redeem(i64),
+    Adjust(i64),
+    Expire,
+    /// Reverse the entry at this index modulo the entries so far.
+    Reverse(usize),
 }
 
-#[test]
-fn random_earn_redeem_reverse_expire_sequences_keep_the_books_balanced_and_never_negative() {
+fn step() -> impl Strategy<Value = (Step, i64)> {
     const DAY: i64 = 86_400_000;
-    for seed in 0..24u64 {
-        let l = Ledger::new(&format!("loy-property-{seed}"));
+    let what = prop_oneof![
+        3 => (0..50_000i64).prop_map(|n| Step::Earn(1 + n * 100)),
+        2 => (1..=300i64).prop_map(Step::Bonus),
+        3 => (1..=400i64).prop_map(Step::Redeem),
+        1 => prop_oneof![(1..=100i64), (-100..=-1i64)].prop_map(Step::Adjust),
+        1 => Just(Step::Expire),
+        2 => any::<usize>().prop_map(Step::Reverse),
+    ];
+    (what, 0..70 * DAY)
+}
+
+proptest! {
+    // Each case is a fresh database: fewer cases than a pure property test.
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn random_earn_redeem_reverse_expire_sequences_keep_the_books_balanced_and_never_negative(
+        steps in proptest::collection::vec(step(), 0..45),
+    ) {
+        let l = Ledger::new("loy-property");
         let c = l.customer("active");
-        let mut rng = Rng(seed);
         let mut now = ts("2026-01-01T00:00:00Z");
         let mut ids: Vec<String> = Vec::new();
-        let mut log: Vec<String> = Vec::new();
-        for step in 0..45 {
-            now = now.plus_millis(rng.below(70) as i64 * DAY + rng.below(DAY as u64) as i64);
-            let reference = format!("s{step}");
+        for (n, (what, after)) in steps.into_iter().enumerate() {
+            now = now.plus_millis(after);
+            let reference = format!("s{n}");
             let before = l.spendable(&c, now);
-            match rng.below(12) {
-                0..=2 => {
-                    let cny = 1 + rng.below(50_000) as i64 * 100;
-                    log.push(format!("{now} earn {cny} fen"));
-                    ids.push(l.earn(&c, cny, &reference, now).id);
-                }
-                3..=4 => {
-                    let points = 1 + rng.below(300) as i64;
-                    log.push(format!("{now} bonus {points}"));
-                    ids.push(l.bonus(&c, points, &reference, now).id);
-                }
-                5..=7 => {
-                    let points = 1 + rng.below(400) as i64;
-                    log.push(format!("{now} redeem {points} (spendable {before})"));
-                    match l.redeem(&c, points, &reference, now) {
-                        Ok(e) => {
-                            assert!(
-                                points <= before,
-                                "seed {seed}: overdraw\n{}",
-                                log.join("\n")
-                            );
-                            ids.push(e.id);
-                        }
-                        Err(Refusal::Insufficient { available, .. }) => {
-                            assert!(points > before, "seed {seed}: refused\n{}", log.join("\n"));
-                            assert_eq!(available, before, "seed {seed}");
-                        }
-                        Err(e) => panic!("seed {seed}: {e:?}\n{}", log.join("\n")),
+            match what {
+                Step::Earn(fen) => ids.push(l.earn(&c, fen, &reference, now).id),
+                Step::Bonus(points) => ids.push(l.bonus(&c, points, &reference, now).id),
+                Step::Redeem(points) => match l.redeem(&c, points, &reference, now) {
+                    Ok(e) => {
+                        prop_assert!(points <= before, "overdraw");
+                        ids.push(e.id);
                     }
-                }
-                8 => {
-                    let points = 1 + rng.below(100) as i64;
-                    let points = if rng.below(2) == 0 { points } else { -points };
-                    log.push(format!("{now} adjust {points}"));
+                    Err(Refusal::Insufficient { available, .. }) => {
+                        prop_assert!(points > before, "a covered redemption was refused");
+                        prop_assert_eq!(available, before);
+                    }
+                    Err(e) => prop_assert!(false, "{e:?}"),
+                },
+                Step::Adjust(points) => {
                     let command = AdjustCommand {
                         customer: &c,
                         points,
@@ -130,23 +127,20 @@ fn random_earn_redeem_reverse_expire_sequences_keep_the_books_balanced_and_never
                     });
                     match result {
                         Ok(e) => ids.push(e.id),
-                        Err(Refusal::Insufficient { .. }) => assert!(-points > before),
-                        Err(e) => panic!("seed {seed}: {e:?}"),
+                        Err(Refusal::Insufficient { .. }) => prop_assert!(-points > before),
+                        Err(e) => prop_assert!(false, "{e:?}"),
                     }
                 }
-                9 => {
-                    log.push(format!("{now} expire"));
+                Step::Expire => {
                     if let Some(e) = l.expire(&c, now, now) {
                         ids.push(e.id);
                     }
-                    assert!(l.expire(&c, now, now).is_none(), "seed {seed}: twice");
+                    prop_assert!(l.expire(&c, now, now).is_none(), "expired twice");
                 }
-                _ => {
-                    let Some(target) = ids.get(rng.below(ids.len() as u64) as usize).cloned()
-                    else {
+                Step::Reverse(pick) => {
+                    let Some(target) = ids.get(pick % ids.len().max(1)).cloned() else {
                         continue;
                     };
-                    log.push(format!("{now} reverse {target} (spendable {before})"));
                     match l.reverse(&target, now) {
                         Ok(e) => ids.push(e.id),
                         Err(
@@ -154,17 +148,13 @@ fn random_earn_redeem_reverse_expire_sequences_keep_the_books_balanced_and_never
                             | Refusal::AlreadyReversed(_)
                             | Refusal::NotReversible(_),
                         ) => {}
-                        Err(e) => panic!("seed {seed}: {e:?}\n{}", log.join("\n")),
+                        Err(e) => prop_assert!(false, "{e:?}"),
                     }
                 }
             }
             let balance = l.assert_consistent(&c);
             let spendable = l.spendable(&c, now);
-            assert!(
-                (0..=balance).contains(&spendable),
-                "seed {seed}: spendable {spendable} of {balance}\n{}",
-                log.join("\n")
-            );
+            prop_assert!((0..=balance).contains(&spendable), "spendable {spendable} of {balance}");
         }
     }
 }

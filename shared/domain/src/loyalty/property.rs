@@ -1,30 +1,15 @@
 //! Property test: random sequences of earn / redeem / reverse / expire over an
 //! in-memory book built only from this module's rules. After every step the balance
 //! equals the sum of the entries and the lots' remaining points, nothing is negative,
-//! and redemptions drain the oldest spendable lots first. A failure prints its seed.
+//! and redemptions drain the oldest spendable lots first. proptest shrinks a failure to
+//! its shortest sequence of steps and keeps it in `proptest-regressions/`.
 
 use super::{
     Allocation, Lot, LoyaltyEntryId, Rules, draw_fifo, expire_due, restore, reverse_lot, spendable,
 };
 use crate::id::Ulid;
 use crate::time::Timestamp;
-
-/// SplitMix64: tiny, deterministic, good enough to drive a property test without a crate.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use proptest::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -62,18 +47,18 @@ impl Book {
         }
     }
 
-    fn fail(&self, seed: u64, what: &str) -> ! {
-        panic!("seed {seed}: {what}\nsteps:\n{}", self.log.join("\n"));
+    fn fail(&self, what: &str) -> ! {
+        panic!("{what}\nsteps:\n{}", self.log.join("\n"));
     }
 
     fn balance(&self) -> i64 {
         self.entries.iter().map(|e| e.points).sum()
     }
 
-    fn apply(&mut self, seed: u64, allocations: &[Allocation]) {
+    fn apply(&mut self, allocations: &[Allocation]) {
         for a in allocations {
             let Some(lot) = self.lots.iter_mut().find(|l| l.earn_id == a.earn_id) else {
-                self.fail(seed, "an allocation names no lot");
+                self.fail("an allocation names no lot");
             };
             lot.remaining += a.points;
             if lot.remaining < 0 || lot.remaining > lot.points {
@@ -81,7 +66,7 @@ impl Book {
                     "lot {:?} left with {} of {}",
                     lot.earn_id, lot.remaining, lot.points
                 );
-                self.fail(seed, &what);
+                self.fail(&what);
             }
         }
     }
@@ -105,8 +90,8 @@ impl Book {
         });
     }
 
-    fn consume(&mut self, seed: u64, kind: Kind, allocations: Vec<Allocation>) {
-        self.apply(seed, &allocations);
+    fn consume(&mut self, kind: Kind, allocations: Vec<Allocation>) {
+        self.apply(&allocations);
         let points = allocations.iter().map(|a| a.points).sum();
         self.entries.push(Entry {
             kind,
@@ -117,22 +102,22 @@ impl Book {
         });
     }
 
-    fn redeem(&mut self, seed: u64, points: i64, now: Timestamp) {
+    fn redeem(&mut self, points: i64, now: Timestamp) {
         let available = spendable(&self.lots, now);
         match draw_fifo(&self.lots, points, now) {
             Err(short) if points <= available || short.available != available => {
-                self.fail(seed, "a covered redemption was refused")
+                self.fail("a covered redemption was refused")
             }
             Err(_) => {}
-            Ok(_) if points > available => self.fail(seed, "an uncovered redemption passed"),
+            Ok(_) if points > available => self.fail("an uncovered redemption passed"),
             Ok(taken) => {
-                self.check_fifo(seed, &taken, now);
-                self.consume(seed, Kind::Redeem, taken);
+                self.check_fifo(&taken, now);
+                self.consume(Kind::Redeem, taken);
             }
         }
     }
 
-    fn check_fifo(&self, seed: u64, taken: &[Allocation], now: Timestamp) {
+    fn check_fifo(&self, taken: &[Allocation], now: Timestamp) {
         let mut open: Vec<&Lot> = self
             .lots
             .iter()
@@ -142,16 +127,16 @@ impl Book {
         for (i, a) in taken.iter().enumerate() {
             let lot = open.get(i).copied();
             if lot.map(|l| l.earn_id) != Some(a.earn_id) {
-                self.fail(seed, "a redemption skipped an older spendable lot");
+                self.fail("a redemption skipped an older spendable lot");
             }
             let drained = lot.map(|l| l.remaining) == Some(-a.points);
             if i + 1 < taken.len() && !drained {
-                self.fail(seed, "a redemption moved on before draining a lot");
+                self.fail("a redemption moved on before draining a lot");
             }
         }
     }
 
-    fn reverse(&mut self, seed: u64, index: usize, now: Timestamp) {
+    fn reverse(&mut self, index: usize, now: Timestamp) {
         let Some(entry) = self.entries.get(index) else {
             return;
         };
@@ -161,7 +146,7 @@ impl Book {
         let allocations = match (entry.kind, entry.lot) {
             (Kind::Earn, Some(lot_id)) => {
                 let Some(target) = self.lots.iter().find(|l| l.earn_id == lot_id).copied() else {
-                    self.fail(seed, "an earn without its lot");
+                    self.fail("an earn without its lot");
                 };
                 let expired: i64 = self
                     .entries
@@ -174,13 +159,13 @@ impl Book {
                 match reverse_lot(&target, expired, &self.lots, now) {
                     Ok((owed, taken)) => {
                         if taken.iter().map(|a| a.points).sum::<i64>() != -owed {
-                            self.fail(seed, "a reversal took other than it owed");
+                            self.fail("a reversal took other than it owed");
                         }
                         taken
                     }
                     Err(short) => {
                         if short.available != spendable(&self.lots, now) {
-                            self.fail(seed, "a refused reversal misreports the balance");
+                            self.fail("a refused reversal misreports the balance");
                         }
                         return;
                     }
@@ -201,71 +186,89 @@ impl Book {
         if let Some(entry) = self.entries.get_mut(index) {
             entry.reversed = true;
         }
-        self.consume(seed, Kind::Reverse, allocations);
+        self.consume(Kind::Reverse, allocations);
     }
 
-    fn check(&self, seed: u64, now: Timestamp) {
+    fn check(&self, now: Timestamp) {
         let balance = self.balance();
         let in_lots: i64 = self.lots.iter().map(|l| l.remaining).sum();
         if balance != in_lots {
-            self.fail(seed, &format!("balance {balance} but lots hold {in_lots}"));
+            self.fail(&format!("balance {balance} but lots hold {in_lots}"));
         }
         if balance < 0 {
-            self.fail(seed, "the balance went negative");
+            self.fail("the balance went negative");
         }
         let available = spendable(&self.lots, now);
         if !(0..=balance).contains(&available) {
-            self.fail(
-                seed,
-                &format!("spendable {available} outside 0..={balance}"),
-            );
+            self.fail(&format!("spendable {available} outside 0..={balance}"));
         }
         for e in &self.entries {
             let allocated: i64 = e.allocations.iter().map(|a| a.points).sum();
             if e.kind != Kind::Earn && allocated != e.points {
-                self.fail(seed, "an entry's points differ from its allocations");
+                self.fail("an entry's points differ from its allocations");
             }
         }
     }
 }
 
-#[test]
-fn random_ledgers_keep_balance_equal_to_the_sum_of_entries_and_never_negative() {
+/// One step of a random ledger: what happens, and how long after the previous step.
+#[derive(Debug, Clone)]
+enum Step {
+    Earn(i64),
+    Redeem(i64),
+    Expire,
+    /// Reverse the entry at this index modulo the entries so far.
+    Reverse(usize),
+}
+
+fn step() -> impl Strategy<Value = (Step, i64)> {
     const DAY: i64 = 86_400_000;
-    for seed in 0..300u64 {
-        let mut rng = Rng(seed);
+    let what = prop_oneof![
+        4 => (1..=500i64).prop_map(Step::Earn),
+        3 => (1..=800i64).prop_map(Step::Redeem),
+        1 => Just(Step::Expire),
+        2 => any::<usize>().prop_map(Step::Reverse),
+    ];
+    (what, 0..60 * DAY)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn random_ledgers_keep_balance_equal_to_the_sum_of_entries_and_never_negative(
+        steps in proptest::collection::vec(step(), 0..80),
+    ) {
         let mut book = Book::new();
         let mut now = Timestamp::parse("2026-01-01T00:00:00Z").expect("valid");
-        for _ in 0..80 {
-            now = now.plus_millis(rng.below(60) as i64 * DAY + rng.below(DAY as u64) as i64);
-            match rng.below(10) {
-                0..=3 => {
-                    let points = 1 + rng.below(500) as i64;
+        for (what, after) in steps {
+            now = now.plus_millis(after);
+            match what {
+                Step::Earn(points) => {
                     book.log.push(format!("{now} earn {points}"));
                     book.earn(points, now);
                 }
-                4..=6 => {
-                    let points = 1 + rng.below(800) as i64;
+                Step::Redeem(points) => {
                     book.log.push(format!("{now} redeem {points}"));
-                    book.redeem(seed, points, now);
+                    book.redeem(points, now);
                 }
-                7 => {
+                Step::Expire => {
                     book.log.push(format!("{now} expire"));
                     let due = expire_due(&book.lots, now);
                     if !due.is_empty() {
-                        book.consume(seed, Kind::Expire, due);
+                        book.consume(Kind::Expire, due);
                     }
                     if !expire_due(&book.lots, now).is_empty() {
-                        book.fail(seed, "a second expiry at the same instant found work");
+                        book.fail("a second expiry at the same instant found work");
                     }
                 }
-                _ => {
-                    let index = rng.below(book.entries.len() as u64) as usize;
+                Step::Reverse(pick) => {
+                    let index = pick % book.entries.len().max(1);
                     book.log.push(format!("{now} reverse #{index}"));
-                    book.reverse(seed, index, now);
+                    book.reverse(index, now);
                 }
             }
-            book.check(seed, now);
+            book.check(now);
         }
     }
 }
