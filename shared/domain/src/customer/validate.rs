@@ -111,7 +111,8 @@ fn code(value: &str, max: usize, allowed: impl Fn(u8) -> bool) -> bool {
 }
 
 impl CustomerDraft {
-    /// Normalises (trims, upper-cases codes, lower-cases e-mail domains) and validates.
+    /// Normalises (trims, upper-cases codes, lower-cases e-mail domains) and validates:
+    /// every rule below runs, so the answer names every bad member at once.
     pub fn validate(
         mut self,
         mode: Mode<'_>,
@@ -119,8 +120,22 @@ impl CustomerDraft {
         now: Timestamp,
     ) -> Result<CustomerDraft, Vec<Invalid>> {
         let mut e = Errors(Vec::new());
+        self.identity(&mut e);
+        self.date_of_birth_rule(&mut e, mode, today);
+        self.contact_details(&mut e);
+        self.address_rule(&mut e);
+        self.figures(&mut e);
+        self.holdings_rule(&mut e, now);
+        self.tags_rule(&mut e);
+        self.manager_rule(&mut e);
+        self.status_rule(&mut e, mode);
+        if e.0.is_empty() { Ok(self) } else { Err(e.0) }
+    }
 
-        self.full_name = text(&mut e, "fullName", &self.full_name, MAX_NAME);
+    /// A name, and a national id of a known country: letters and digits, spaces and
+    /// hyphens ignored.
+    fn identity(&mut self, e: &mut Errors) {
+        self.full_name = text(e, "fullName", &self.full_name, MAX_NAME);
         self.national_id_country = self.national_id_country.trim().to_ascii_uppercase();
         if !is_country(&self.national_id_country) {
             e.add(
@@ -141,7 +156,11 @@ impl CustomerDraft {
                 "must be 4 to 32 letters or digits (spaces and hyphens are ignored)",
             );
         }
+    }
 
+    /// Not in the future, not over [`MAX_AGE`], and old enough for the segment when it is
+    /// set or changed (a customer who was onboarded young keeps their segment).
+    fn date_of_birth_rule(&mut self, e: &mut Errors, mode: Mode<'_>, today: Date) {
         let dob_changed = match mode {
             Mode::Create => true,
             Mode::Update(previous) => previous.date_of_birth != self.date_of_birth,
@@ -160,7 +179,10 @@ impl CustomerDraft {
                 ),
             );
         }
+    }
 
+    /// An e-mail address (its domain lower-cased) and an E.164 phone number.
+    fn contact_details(&mut self, e: &mut Errors) {
         if let Some(email) = self.email.take() {
             let email = email.trim().to_owned();
             match email.rsplit_once('@') {
@@ -181,44 +203,56 @@ impl CustomerDraft {
         {
             e.add("phone", "must be E.164, such as +8613800138000");
         }
-        if let Some(address) = &mut self.address {
-            address.line1 = text(&mut e, "address.line1", &address.line1, MAX_ADDRESS_PART);
-            address.city = text(&mut e, "address.city", &address.city, MAX_ADDRESS_PART);
-            if let Some(line2) = &address.line2 {
-                address.line2 = Some(text(&mut e, "address.line2", line2, MAX_ADDRESS_PART));
-            }
-            if let Some(region) = &address.region {
-                address.region = Some(text(&mut e, "address.region", region, MAX_ADDRESS_PART));
-            }
-            if let Some(postal) = &address.postal_code {
-                let postal = postal.trim().to_ascii_uppercase();
-                if !code(&postal, 20, |b| {
-                    b.is_ascii_alphanumeric() || b == b' ' || b == b'-'
-                }) {
-                    e.add(
-                        "address.postalCode",
-                        "must be 1 to 20 letters, digits, spaces or hyphens",
-                    );
-                }
-                address.postal_code = Some(postal);
-            }
-            address.country = address.country.trim().to_ascii_uppercase();
-            if !is_country(&address.country) {
+    }
+
+    /// Address lines of bounded text, a postal code of letters, digits, spaces and
+    /// hyphens, and a known country.
+    fn address_rule(&mut self, e: &mut Errors) {
+        let Some(address) = &mut self.address else {
+            return;
+        };
+        address.line1 = text(e, "address.line1", &address.line1, MAX_ADDRESS_PART);
+        address.city = text(e, "address.city", &address.city, MAX_ADDRESS_PART);
+        if let Some(line2) = &address.line2 {
+            address.line2 = Some(text(e, "address.line2", line2, MAX_ADDRESS_PART));
+        }
+        if let Some(region) = &address.region {
+            address.region = Some(text(e, "address.region", region, MAX_ADDRESS_PART));
+        }
+        if let Some(postal) = &address.postal_code {
+            let postal = postal.trim().to_ascii_uppercase();
+            if !code(&postal, 20, |b| {
+                b.is_ascii_alphanumeric() || b == b' ' || b == b'-'
+            }) {
                 e.add(
-                    "address.country",
-                    "must be an ISO 3166-1 alpha-2 country code",
+                    "address.postalCode",
+                    "must be 1 to 20 letters, digits, spaces or hyphens",
                 );
             }
+            address.postal_code = Some(postal);
         }
+        address.country = address.country.trim().to_ascii_uppercase();
+        if !is_country(&address.country) {
+            e.add(
+                "address.country",
+                "must be an ISO 3166-1 alpha-2 country code",
+            );
+        }
+    }
 
-        money(&mut e, "monthlyIncome", self.monthly_income);
-        money(&mut e, "totalAssets", self.total_assets);
+    /// Income and assets within the money bounds, a credit score from 300 to 850.
+    fn figures(&self, e: &mut Errors) {
+        money(e, "monthlyIncome", self.monthly_income);
+        money(e, "totalAssets", self.total_assets);
         if let Some(score) = self.credit_score
             && !(300..=850).contains(&score)
         {
             e.add("creditScore", "must be between 300 and 850");
         }
+    }
 
+    /// At most [`MAX_HOLDINGS`] products, each code once, none opened in the future.
+    fn holdings_rule(&mut self, e: &mut Errors, now: Timestamp) {
         if self.holdings.len() > MAX_HOLDINGS {
             e.add(
                 "holdings",
@@ -246,7 +280,10 @@ impl CustomerDraft {
                 );
             }
         }
+    }
 
+    /// At most [`MAX_TAGS`] tags, each of lower-case code characters and once per family.
+    fn tags_rule(&mut self, e: &mut Errors) {
         if self.tags.len() > MAX_TAGS {
             e.add("tags", format!("must have at most {MAX_TAGS} tags"));
         }
@@ -264,7 +301,10 @@ impl CustomerDraft {
                 e.add(format!("tags[{i}]"), "is listed twice");
             }
         }
+    }
 
+    /// A relationship manager's staff id, when one is named.
+    fn manager_rule(&self, e: &mut Errors) {
         if let Some(rm) = &self.relationship_manager_id
             && !code(rm, 64, |b| {
                 b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
@@ -275,7 +315,11 @@ impl CustomerDraft {
                 "must be 1 to 64 of A-Z, a-z, 0-9, _ and -",
             );
         }
+    }
 
+    /// A new customer is active; an update may close one, never make it dormant (that
+    /// is derived from activity) nor erase it (that is DELETE).
+    fn status_rule(&self, e: &mut Errors, mode: Mode<'_>) {
         match (mode, self.status) {
             (_, None | Some(CustomerStatus::Active)) => {}
             (Mode::Create, Some(_)) => e.add("status", "a new customer is always active"),
@@ -286,8 +330,6 @@ impl CustomerDraft {
             ),
             (Mode::Update(_), Some(_)) => e.add("status", "use DELETE to erase a customer"),
         }
-
-        if e.0.is_empty() { Ok(self) } else { Err(e.0) }
     }
 }
 
