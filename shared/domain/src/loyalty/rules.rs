@@ -377,89 +377,21 @@ impl Rules {
     }
 
     /// The points `request` earns for a customer whose tier multiplier is
-    /// `tier_multiplier_bp`, or every reason the request does not fit the rule.
+    /// `tier_multiplier_bp`, or every reason the request does not fit the rule: the
+    /// amount's bounds, the base points of the rule's basis, then the multiplier and
+    /// the one-entry cap.
     pub fn earn(
         &self,
         request: &EarnRequest,
         tier_multiplier_bp: i64,
     ) -> Result<Earned, Vec<Invalid>> {
-        let event = request.event_type;
-        let r = self.doc.earning.get(event);
+        let r = self.doc.earning.get(request.event_type);
         let mut e = Errors(Vec::new());
-        if let Some(amount) = request.amount {
-            if amount.minor_units <= 0 {
-                e.add("amount.amount", "must be positive");
-            } else if amount.minor_units > MAX_AMOUNT_MINOR {
-                e.add(
-                    "amount.amount",
-                    format!("must be at most {MAX_AMOUNT_MINOR}"),
-                );
-            }
-        }
-        let base: i128 = match r.basis {
-            Basis::Amount => {
-                if request.points.is_some() {
-                    e.add(
-                        "points",
-                        format!(
-                            "must not be sent for {event}: points are computed from the amount"
-                        ),
-                    );
-                }
-                let per = r.per.unwrap_or(Money::new(1, Currency::Cny));
-                match request.amount {
-                    None => {
-                        e.add("amount", format!("is required for {event}"));
-                        0
-                    }
-                    Some(amount) if amount.currency != per.currency => {
-                        e.add(
-                            "amount.currency",
-                            format!("must be {} for {event}", per.currency),
-                        );
-                        0
-                    }
-                    Some(amount) => {
-                        i128::from(amount.minor_units.max(0) / per.minor_units.max(1))
-                            * i128::from(r.points.unwrap_or(0))
-                    }
-                }
-            }
-            Basis::Fixed => {
-                if request.points.is_some() {
-                    e.add(
-                        "points",
-                        format!(
-                            "must not be sent for {event}: it earns a fixed {} points",
-                            r.points.unwrap_or(0)
-                        ),
-                    );
-                }
-                i128::from(r.points.unwrap_or(0))
-            }
-            Basis::Given => match request.points {
-                None => {
-                    e.add("points", format!("is required for {event}"));
-                    0
-                }
-                Some(p) => match Points::new(p) {
-                    Err(message) => {
-                        e.add("points", message);
-                        0
-                    }
-                    Ok(p) if p.get() > r.max_points.unwrap_or(MAX_POINTS) => {
-                        e.add(
-                            "points",
-                            format!(
-                                "must be at most {} for {event}",
-                                r.max_points.unwrap_or(MAX_POINTS)
-                            ),
-                        );
-                        0
-                    }
-                    Ok(p) => i128::from(p.get()),
-                },
-            },
+        amount_within_bounds(&mut e, request.amount);
+        let base = match r.basis {
+            Basis::Amount => base_from_amount(&mut e, r, request),
+            Basis::Fixed => base_fixed(&mut e, r, request),
+            Basis::Given => base_given(&mut e, r, request),
         };
         let multiplier_bp = if r.tier_multiplier {
             tier_multiplier_bp
@@ -486,6 +418,91 @@ impl Rules {
             points: points.clamp(0, i128::from(MAX_POINTS)) as i64,
             tier_points: if r.tier_qualifying { base_points } else { 0 },
         })
+    }
+}
+
+/// An amount, when sent, is positive and at most [`MAX_AMOUNT_MINOR`].
+fn amount_within_bounds(e: &mut Errors, amount: Option<Money>) {
+    if let Some(amount) = amount {
+        if amount.minor_units <= 0 {
+            e.add("amount.amount", "must be positive");
+        } else if amount.minor_units > MAX_AMOUNT_MINOR {
+            e.add(
+                "amount.amount",
+                format!("must be at most {MAX_AMOUNT_MINOR}"),
+            );
+        }
+    }
+}
+
+/// `amount`: the rule's points per whole `per` of an amount in the rule's currency;
+/// points may not be sent.
+fn base_from_amount(e: &mut Errors, r: &EarnRule, request: &EarnRequest) -> i128 {
+    let event = request.event_type;
+    if request.points.is_some() {
+        e.add(
+            "points",
+            format!("must not be sent for {event}: points are computed from the amount"),
+        );
+    }
+    let per = r.per.unwrap_or(Money::new(1, Currency::Cny));
+    match request.amount {
+        None => {
+            e.add("amount", format!("is required for {event}"));
+            0
+        }
+        Some(amount) if amount.currency != per.currency => {
+            e.add(
+                "amount.currency",
+                format!("must be {} for {event}", per.currency),
+            );
+            0
+        }
+        Some(amount) => {
+            i128::from(amount.minor_units.max(0) / per.minor_units.max(1))
+                * i128::from(r.points.unwrap_or(0))
+        }
+    }
+}
+
+/// `fixed`: the rule's points; points may not be sent.
+fn base_fixed(e: &mut Errors, r: &EarnRule, request: &EarnRequest) -> i128 {
+    if request.points.is_some() {
+        e.add(
+            "points",
+            format!(
+                "must not be sent for {}: it earns a fixed {} points",
+                request.event_type,
+                r.points.unwrap_or(0)
+            ),
+        );
+    }
+    i128::from(r.points.unwrap_or(0))
+}
+
+/// `given`: the points sent, required, positive and at most the rule's maximum.
+fn base_given(e: &mut Errors, r: &EarnRule, request: &EarnRequest) -> i128 {
+    let event = request.event_type;
+    let Some(p) = request.points else {
+        e.add("points", format!("is required for {event}"));
+        return 0;
+    };
+    match Points::new(p) {
+        Err(message) => {
+            e.add("points", message);
+            0
+        }
+        Ok(p) if p.get() > r.max_points.unwrap_or(MAX_POINTS) => {
+            e.add(
+                "points",
+                format!(
+                    "must be at most {} for {event}",
+                    r.max_points.unwrap_or(MAX_POINTS)
+                ),
+            );
+            0
+        }
+        Ok(p) => i128::from(p.get()),
     }
 }
 
