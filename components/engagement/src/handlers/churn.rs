@@ -100,11 +100,12 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
         min.unwrap_or(AT_RISK_SCORE),
         limit.get(),
     )?;
-    let items: Vec<Value> = rows
+    let items = rows
         .iter()
         .map(|s| {
-            let reasons: Value = serde_json::from_str(&s.reasons).unwrap_or(Value::Null);
-            json!({
+            let reasons: Value = serde_json::from_str(&s.reasons)
+                .map_err(|e| ApiError::Internal(format!("stored churn reasons: {e}")))?;
+            Ok(json!({
                 "customerId": s.customer_id,
                 "relationshipManagerId": s.relationship_manager_id,
                 "score": s.score,
@@ -112,9 +113,9 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
                 "rulesVersion": s.rules_version,
                 "asOf": ts(s.as_of),
                 "reasons": reasons,
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<Vec<Value>, ApiError>>()?;
     ctx.record_list_read(items.len(), &[]);
     json_response(StatusCode::OK, &json!({ "items": items }))
 }
@@ -146,6 +147,96 @@ fn resume(token: &str, at: Timestamp) -> Result<String, &'static str> {
     Ok(customer.to_owned())
 }
 
+/// One page of a churn run, as asked: scored as of `at`, after customer `after`.
+struct RunPage {
+    at: Timestamp,
+    after: String,
+    limit: u32,
+}
+
+impl RunDraft {
+    /// `asOf` required and not in the future, `limit` within the page bounds, and a
+    /// cursor only of a run with the same `asOf`; every problem reported at once.
+    fn check(self, now: Timestamp) -> Result<RunPage, ApiError> {
+        let mut errors = Vec::new();
+        let at = match self.as_of.as_deref() {
+            None => {
+                errors.push(Invalid::new("asOf", "is required"));
+                None
+            }
+            Some(raw) => as_of(raw, now)
+                .map_err(|m| errors.push(Invalid::new("asOf", m)))
+                .ok(),
+        };
+        let limit = self.limit.unwrap_or(RUN_PAGE);
+        if !(1..=MAX_RUN_PAGE).contains(&limit) {
+            errors.push(Invalid::new(
+                "limit",
+                format!("must be from 1 to {MAX_RUN_PAGE}"),
+            ));
+        }
+        let after = match (&self.cursor, at) {
+            (Some(token), Some(at)) => resume(token, at)
+                .map_err(|m| errors.push(Invalid::new("cursor", m)))
+                .ok(),
+            _ => Some(String::new()),
+        };
+        match (at, after) {
+            (Some(at), Some(after)) if errors.is_empty() => Ok(RunPage { at, after, limit }),
+            _ => Err(ApiError::from(errors)),
+        }
+    }
+}
+
+/// What scoring one customer led to.
+enum Scored {
+    Calm,
+    AtRiskWithoutManager,
+    AtRisk { task_created: bool },
+}
+
+/// Scores `customer` as of `page.at` and records the score; when at risk and in a
+/// manager's book, creates their retention task for `period` unless they have one.
+fn score_customer(
+    ctx: &Ctx<'_>,
+    db: &dyn Database,
+    rules: &crm_domain::loyalty::TierRules,
+    (customer, manager): &(String, Option<String>),
+    at: Timestamp,
+    period: &str,
+) -> Result<Scored, ApiError> {
+    let s = score(&repo::facts(db, rules, customer, at.unix_millis())?);
+    repo::save(db, customer, &s, at.unix_millis(), ctx.now.unix_millis())?;
+    if s.score < AT_RISK_SCORE {
+        return Ok(Scored::Calm);
+    }
+    let Some(manager) = manager else {
+        return Ok(Scored::AtRiskWithoutManager);
+    };
+    let id = TaskId::new(new_ulid(ctx.now)).to_string();
+    let title = format!("Retention call: churn score {} ({})", s.score, s.band);
+    let priority = if s.score >= 80 {
+        Priority::Urgent
+    } else {
+        Priority::High
+    };
+    let task = Retention {
+        id: &id,
+        customer_id: customer,
+        title: &title,
+        assignee: manager,
+        priority: priority.as_str(),
+        due_at: at.unix_millis() + RETENTION_DUE_DAYS * 86_400_000,
+        period,
+        created_by: ctx.actor(),
+    };
+    let task_created = repo::retention_task(db, &task, ctx.now.unix_millis())?;
+    if task_created {
+        ctx.record_customer_touched(customer, Some(format!("task={id}")));
+    }
+    Ok(Scored::AtRisk { task_created })
+}
+
 /// `POST /v1/engagement/churn/runs` with `{asOf, cursor?, limit?}`: scores the next
 /// `limit` customers (active or dormant, by id) as of `asOf`, records each score, and
 /// for each at risk with a relationship manager creates one retention task unless the
@@ -156,71 +247,23 @@ fn resume(token: &str, at: Timestamp) -> Result<String, &'static str> {
 pub fn run(ctx: &Ctx<'_>) -> ApiResult {
     ctx.only_query_params(&[])?;
     let draft: RunDraft = ctx.json()?;
-    let mut errors = Vec::new();
-    let at = match draft.as_of.as_deref() {
-        None => {
-            errors.push(Invalid::new("asOf", "is required"));
-            None
-        }
-        Some(raw) => as_of(raw, ctx.now)
-            .map_err(|m| errors.push(Invalid::new("asOf", m)))
-            .ok(),
-    };
-    let limit = draft.limit.unwrap_or(RUN_PAGE);
-    if !(1..=MAX_RUN_PAGE).contains(&limit) {
-        errors.push(Invalid::new(
-            "limit",
-            format!("must be from 1 to {MAX_RUN_PAGE}"),
-        ));
-    }
-    let after = match (&draft.cursor, at) {
-        (Some(token), Some(at)) => resume(token, at)
-            .map_err(|m| errors.push(Invalid::new("cursor", m)))
-            .ok(),
-        _ => Some(String::new()),
-    };
-    let (Some(at), Some(after)) = (at, after) else {
-        return Err(ApiError::from(errors));
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::from(errors));
-    }
+    let RunPage { at, after, limit } = draft.check(ctx.now)?;
     let work = |db: &dyn Database| -> ApiResult {
         let customers = repo::page(db, &after, limit)?;
         let rules = repo::tier_rules(db)?;
         let period = period(at);
         let (mut at_risk, mut created, mut unassigned) = (0, 0, 0);
-        for (customer, manager) in &customers {
-            let s = score(&repo::facts(db, &rules, customer, at.unix_millis())?);
-            repo::save(db, customer, &s, at.unix_millis(), ctx.now.unix_millis())?;
-            if s.score < AT_RISK_SCORE {
-                continue;
-            }
-            at_risk += 1;
-            let Some(manager) = manager else {
-                unassigned += 1;
-                continue;
-            };
-            let id = TaskId::new(new_ulid(ctx.now)).to_string();
-            let title = format!("Retention call: churn score {} ({})", s.score, s.band);
-            let priority = if s.score >= 80 {
-                Priority::Urgent
-            } else {
-                Priority::High
-            };
-            let task = Retention {
-                id: &id,
-                customer_id: customer,
-                title: &title,
-                assignee: manager,
-                priority: priority.as_str(),
-                due_at: at.unix_millis() + RETENTION_DUE_DAYS * 86_400_000,
-                period: &period,
-                created_by: ctx.actor(),
-            };
-            if repo::retention_task(db, &task, ctx.now.unix_millis())? {
-                created += 1;
-                ctx.record_customer_touched(customer, Some(format!("task={id}")));
+        for customer in &customers {
+            match score_customer(ctx, db, &rules, customer, at, &period)? {
+                Scored::Calm => {}
+                Scored::AtRiskWithoutManager => {
+                    at_risk += 1;
+                    unassigned += 1;
+                }
+                Scored::AtRisk { task_created } => {
+                    at_risk += 1;
+                    created += usize::from(task_created);
+                }
             }
         }
         let next = match customers.last() {
