@@ -748,6 +748,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/loyalty/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The programme's figures for managers
+         * @description The liability now (points left in lots, the part past expiry that no run has
+         *     written off yet, by age of the earn that made them), the points each kind of
+         *     entry moved per calendar month (UTC) of `[from, to)`, the period's redemption rate
+         *     with the points behind it, and accounts per tier (as evaluated at each account's
+         *     last ledger write). Aggregates over every account, not audited; erased customers'
+         *     entries still count (they hold numbers only).
+         */
+        get: operations["getLoyaltyFigures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/loans/quote": {
         parameters: {
             query?: never;
@@ -2141,6 +2166,45 @@ export interface components {
                 dismissed: number;
                 acceptanceRate: string | null;
             }[];
+        };
+        LoyaltyFigures: {
+            from: components["schemas"]["Timestamp"];
+            to: components["schemas"]["Timestamp"];
+            outstanding: {
+                /** @description points left in lots now */
+                points: number;
+                lots: number;
+                /** @description of those, past their expiry and not yet written off by a run */
+                pastExpiry: number;
+                byAge: {
+                    /** @enum {string} */
+                    age: "under_6_months" | "6_to_12_months" | "12_to_18_months" | "18_months_or_more";
+                    points: number;
+                }[];
+            };
+            /** @description The months of the period that had entries, oldest first. */
+            months: {
+                month: string;
+                earned: number;
+                redeemed: number;
+                expired: number;
+                /** @description net points of reversals */
+                reversed: number;
+                /** @description net points of adjustments */
+                adjusted: number;
+                entries: number;
+            }[];
+            redemptionRate: {
+                earned: number;
+                redeemed: number;
+                /** @description redeemed ÷ earned to four places; null when nothing was earned */
+                rate: string | null;
+            };
+            membersPerTier: {
+                tier: string;
+                members: number;
+            }[];
+            generatedAt: components["schemas"]["Timestamp"];
         };
         /** @enum {string} */
         AccountEventType: "large_withdrawal" | "large_deposit" | "salary_stopped" | "balance_drop" | "card_expiring" | "product_closed" | "product_opened";
@@ -4199,6 +4263,38 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLoyaltyFigures: {
+        parameters: {
+            query?: {
+                /** @description default: 365 days before `to` */
+                from?: components["schemas"]["Timestamp"];
+                /** @description default: now; at most 1,100 days after `from` */
+                to?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltyFigures"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -3,7 +3,7 @@
 
 use crate::account;
 use crate::ledger::{self, AdjustCommand, EarnCommand, RedeemCommand, Refusal};
-use crate::repo::{self, RulesRow};
+use crate::repo::{self, RulesRow, figures};
 use crate::requests::{
     AdjustBody, EarnBody, ExpiryRunBody, Problems, RedeemBody, ReverseBody, RulesBody,
 };
@@ -346,6 +346,72 @@ pub fn expiry_run(ctx: &Ctx<'_>) -> ApiResult {
             "entriesWritten": entries,
             "pointsExpired": points,
             "complete": complete,
+        }),
+    )
+}
+
+/// The period `GET /v1/loyalty/figures` covers when `from` is absent, in days.
+pub const DEFAULT_FIGURES_DAYS: i64 = 365;
+/// The longest period it covers, in days.
+pub const MAX_FIGURES_DAYS: i64 = 1_100;
+
+/// `GET /v1/loyalty/figures?from=&to=`: the programme's figures. The liability now
+/// (points left in lots, those past expiry not yet written off, by age of their earn),
+/// the points each kind of entry moved per calendar month (UTC) of `[from, to)`, the
+/// period's redemption rate with the points behind it, and accounts per tier.
+pub fn figures(ctx: &Ctx<'_>) -> ApiResult {
+    let mut q = QueryParams::new(ctx, &["from", "to"])?;
+    let (from, to) = q.window(ctx.now, DEFAULT_FIGURES_DAYS, MAX_FIGURES_DAYS)?;
+    q.check()?;
+    let db = ctx.db()?;
+    let liability = figures::outstanding(db, ctx.now.unix_millis())?;
+    let months = figures::monthly(db, from.unix_millis(), to.unix_millis())?;
+    let tiers = figures::members_per_tier(db)?;
+    let earned: i64 = months.iter().map(|m| m.earned).sum();
+    let redeemed: i64 = months.iter().map(|m| -m.redeemed).sum();
+    let bands = [
+        "under_6_months",
+        "6_to_12_months",
+        "12_to_18_months",
+        "18_months_or_more",
+    ];
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "from": from,
+            "to": to,
+            "outstanding": {
+                "points": liability.points,
+                "lots": liability.lots,
+                "pastExpiry": liability.past_expiry,
+                "byAge": bands
+                    .iter()
+                    .zip(liability.by_age)
+                    .map(|(band, points)| json!({"age": band, "points": points}))
+                    .collect::<Vec<_>>(),
+            },
+            "months": months
+                .iter()
+                .map(|m| json!({
+                    "month": m.month,
+                    "earned": m.earned,
+                    "redeemed": -m.redeemed,
+                    "expired": -m.expired,
+                    "reversed": m.reversed,
+                    "adjusted": m.adjusted,
+                    "entries": m.entries,
+                }))
+                .collect::<Vec<_>>(),
+            "redemptionRate": {
+                "earned": earned,
+                "redeemed": redeemed,
+                "rate": crm_domain::figures::rate(redeemed, earned),
+            },
+            "membersPerTier": tiers
+                .iter()
+                .map(|(tier, members)| json!({"tier": tier, "members": members}))
+                .collect::<Vec<_>>(),
+            "generatedAt": ctx.now,
         }),
     )
 }

@@ -58,6 +58,7 @@ const ROUTES: &[Route] = &[
     Route::get("/v1/loyalty/rules/:version", handlers::rules_version)
         .requires(Action::LoyaltyRulesRead),
     Route::post("/v1/loyalty/expiry-runs", handlers::expiry_run).requires(Action::LoyaltyExpiryRun),
+    Route::get("/v1/loyalty/figures", handlers::figures).requires(Action::LoyaltyFigures),
 ];
 
 /// The Spin entry point: a fresh instance per request, so stores are opened per request.

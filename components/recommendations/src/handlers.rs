@@ -8,7 +8,6 @@ use crm_domain::recommendation::{
     Channel, FeedbackAction, FeedbackId, Product, ProductBody, valid_code,
 };
 use crm_domain::security::{Visibility, customer_field};
-use crm_domain::time::Timestamp;
 use crm_http::{
     ApiError, ApiResult, Ctx, QueryParams, etag, header_value, idempotency, json_response,
     new_ulid, require_if_match,
@@ -23,7 +22,6 @@ use serde_json::{Value, json};
 pub const MAX_STATS_DAYS: i64 = 366;
 /// The period `GET /stats` covers when `from` is absent.
 pub const DEFAULT_STATS_DAYS: i64 = 30;
-const DAY_MS: i64 = 86_400_000;
 
 fn no_customer() -> ApiError {
     ApiError::NotFound("no such customer".into())
@@ -241,36 +239,16 @@ pub fn feedback(ctx: &Ctx<'_>) -> ApiResult {
     })
 }
 
-/// An acceptance rate as a decimal string with four places (`"0.2500"`), rounded half
-/// up; `None` when nothing was shown.
+/// `accepted / shown` to four places, `None` when nothing was shown.
 pub fn acceptance_rate(accepted: i64, shown: i64) -> Option<String> {
-    if shown <= 0 {
-        return None;
-    }
-    let scaled = (i128::from(accepted) * 20_000 + i128::from(shown)) / (2 * i128::from(shown));
-    Some(format!("{}.{:04}", scaled / 10_000, scaled % 10_000))
+    crm_domain::figures::rate(accepted, shown)
 }
 
 /// `GET /v1/recommendations/stats?from=&to=`: per product, feedback in `[from, to)`
 /// (default: the 30 days before now; at most 366 days).
 pub fn stats(ctx: &Ctx<'_>) -> ApiResult {
     let mut q = QueryParams::new(ctx, &["from", "to"])?;
-    let time = |raw: &str| Timestamp::parse(raw).map_err(|e| e.to_string());
-    let from = q.parsed("from", time)?;
-    let to = q.parsed("to", time)?;
-    let had_errors = q.has_problems();
-    let to_value = to.unwrap_or(ctx.now);
-    let from_value = from.unwrap_or(to_value.plus_millis(-DEFAULT_STATS_DAYS * DAY_MS));
-    if !had_errors {
-        if from_value >= to_value {
-            q.reject("to", "must be later than from");
-        } else if to_value.unix_millis() - from_value.unix_millis() > MAX_STATS_DAYS * DAY_MS {
-            q.reject(
-                "from",
-                format!("the period may span at most {MAX_STATS_DAYS} days"),
-            );
-        }
-    }
+    let (from_value, to_value) = q.window(ctx.now, DEFAULT_STATS_DAYS, MAX_STATS_DAYS)?;
     q.check()?;
     let db = ctx.db()?;
     let names: Vec<(String, String)> = load_catalogue(db)?

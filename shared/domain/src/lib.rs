@@ -8,6 +8,7 @@
 pub mod customer;
 pub mod engagement;
 pub mod enums;
+pub mod figures;
 #[cfg(test)]
 mod fuzz;
 pub mod id;

@@ -107,6 +107,32 @@ impl<'c, 'a> QueryParams<'c, 'a> {
         Ok((from, to))
     }
 
+    /// The period of a figures answer: `to` defaults to `now`, `from` to `default_days`
+    /// before `to`; `from` must come before `to`, and the period may span at most
+    /// `max_days`. Problems are collected like the other parameters'.
+    pub fn window(
+        &mut self,
+        now: Timestamp,
+        default_days: i64,
+        max_days: i64,
+    ) -> Result<(Timestamp, Timestamp), ApiError> {
+        const DAY_MS: i64 = 86_400_000;
+        let (from, to) = self.period()?;
+        let to = to.unwrap_or(now);
+        let from = from.unwrap_or(to.plus_millis(-default_days * DAY_MS));
+        if !self.has_problems() {
+            if from >= to {
+                self.reject("to", "must be later than from");
+            } else if to.unix_millis() - from.unix_millis() > max_days * DAY_MS {
+                self.reject(
+                    "from",
+                    format!("the period may span at most {max_days} days"),
+                );
+            }
+        }
+        Ok((from, to))
+    }
+
     /// `limit`: the default page size when absent, `None` (with the problem) when invalid.
     pub fn limit(&mut self) -> Result<Option<Limit>, ApiError> {
         match self.ctx.query("limit")? {

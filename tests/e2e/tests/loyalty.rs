@@ -214,3 +214,79 @@ fn refusals_answer_problem_json_and_change_nothing() {
     assert_eq!(run.status, 200, "{}", run.text());
     assert_eq!(run.json()["entriesWritten"], 0);
 }
+
+#[test]
+fn the_programme_figures_add_up_a_known_ledger() {
+    let app = TestApp::spawn();
+    let (a, b) = (customer(&app, 31), customer(&app, 32));
+    let earn = |c: &str, key: &str, body: Value| {
+        let r = post(&app, &format!("/v1/loyalty/accounts/{c}/earn"), key, body);
+        assert_eq!(r.status, 201, "{}", r.text());
+    };
+    // 200 fixed for a salary, 1 point per full 10 CNY of card spend: 200 + 125 = 325.
+    earn(
+        &a,
+        "fig-1",
+        json!({"eventType": "salary_deposit", "reference": "sal-1"}),
+    );
+    earn(
+        &b,
+        "fig-2",
+        json!({"eventType": "card_spend", "reference": "card-1",
+               "amount": {"amount": 125_000, "currency": "CNY"}}),
+    );
+    let redeemed = redeem(&app, &a, "fig-3", 65);
+    assert_eq!(redeemed.status, 201, "{}", redeemed.text());
+
+    let manager = app.as_user("mkt-1", &["marketing"]);
+    let r = manager.get("/v1/loyalty/figures");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let f = r.json();
+    // The liability: 325 earned less 65 redeemed, in two lots, all earned today.
+    assert_eq!(f["outstanding"]["points"], 260, "{f}");
+    assert_eq!(f["outstanding"]["lots"], 2);
+    assert_eq!(f["outstanding"]["pastExpiry"], 0);
+    assert_eq!(
+        f["outstanding"]["byAge"][0],
+        json!({"age": "under_6_months", "points": 260})
+    );
+    // The month (two, if the test straddles a month's end) adds up the three entries.
+    let months = f["months"].as_array().expect("months");
+    let total = |k: &str| {
+        months
+            .iter()
+            .map(|m| m[k].as_i64().unwrap_or(0))
+            .sum::<i64>()
+    };
+    assert_eq!(
+        [
+            total("earned"),
+            total("redeemed"),
+            total("expired"),
+            total("entries")
+        ],
+        [325, 65, 0, 3],
+        "{f}"
+    );
+    assert_eq!(
+        f["redemptionRate"],
+        json!({"earned": 325, "redeemed": 65, "rate": "0.2000"})
+    );
+    assert_eq!(
+        f["membersPerTier"],
+        json!([{"tier": "silver", "members": 2}])
+    );
+
+    // A period before any entry has no month and no rate; a bad period is a 422.
+    let before = manager
+        .get("/v1/loyalty/figures?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z")
+        .json();
+    assert_eq!(before["months"], json!([]));
+    assert_eq!(before["redemptionRate"]["rate"], Value::Null);
+    manager
+        .get("/v1/loyalty/figures?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z")
+        .assert_problem(422, "validation_failed");
+    app.as_user("teller-1", &["teller"])
+        .get("/v1/loyalty/figures")
+        .assert_problem(403, "forbidden");
+}

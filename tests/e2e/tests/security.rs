@@ -270,6 +270,12 @@ fn calls(c: &str) -> Vec<(&'static str, String, Option<Value>, &'static str)> {
             ". . . . . . . x . . . x",
         ),
         (
+            "GET",
+            "/v1/loyalty/figures".into(),
+            None,
+            ". . . . x x x x . . . .",
+        ),
+        (
             "POST",
             "/v1/loyalty/expiry-runs".into(),
             body(json!({})),

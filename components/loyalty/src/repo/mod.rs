@@ -4,6 +4,7 @@
 //! tier totals or one page of the ledger ([`HOT_PATH`] is proven by a query-plan test).
 
 mod entries;
+pub mod figures;
 mod lots;
 mod rules;
 mod writes;

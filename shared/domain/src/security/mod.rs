@@ -71,6 +71,8 @@ closed_enum!(
         LoyaltyRulesRead = "loyalty.rules.read",
         LoyaltyRulesWrite = "loyalty.rules.write",
         LoyaltyExpiryRun = "loyalty.expiry.run",
+        /// The programme's figures: liability, monthly flows, redemption rate, tiers.
+        LoyaltyFigures = "loyalty.figures",
         LoanQuote = "loan.quote",
         LoanPolicyRead = "loan.policy.read",
         LoanPolicyWrite = "loan.policy.write",

@@ -79,6 +79,8 @@ pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
     (Action::LoyaltyRulesRead, EVERYONE, Audit::No),
     (Action::LoyaltyRulesWrite, &[M, AD], Audit::Write),
     (Action::LoyaltyExpiryRun, &[AD, S], Audit::Write),
+    // Aggregates over every account, no customer's data: not audited.
+    (Action::LoyaltyFigures, &[M, R, A, AD], Audit::No),
     (Action::LoanQuote, &[T, C, RM, U, AD, CU], Audit::No),
     (Action::LoanPolicyRead, EVERY_STAFF_ROLE, Audit::No),
     (Action::LoanPolicyWrite, &[R, AD], Audit::Write),

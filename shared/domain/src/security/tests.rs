@@ -35,6 +35,7 @@ loyalty.reverse          . x x . . x . x . . . .
 loyalty.rules.read       x x x x x x x x x x . .
 loyalty.rules.write      . . . . x . . x . . . .
 loyalty.expiry.run       . . . . . . . x . . . x
+loyalty.figures          . . . . x x x x . . . .
 loan.quote               x x x x . . . x x . . .
 loan.policy.read         x x x x x x x x . x . .
 loan.policy.write        . . . . . x . x . . . .
