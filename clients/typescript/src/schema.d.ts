@@ -773,6 +773,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/loans/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Credit figures for the applications of a period
+         * @description Applications made in `[from, to)`: how many per product, the automated decisions
+         *     by outcome and by reason code, pre-approval to acceptance (with the counts), and
+         *     the four-eyes turnaround of referrals (seconds from the application to the first
+         *     approval or decline by a person, nearest-rank p50 and p90; `null` when none was
+         *     decided). Aggregates, not audited.
+         */
+        get: operations["getLoanFigures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/loans/quote": {
         parameters: {
             query?: never;
@@ -2166,6 +2190,39 @@ export interface components {
                 dismissed: number;
                 acceptanceRate: string | null;
             }[];
+        };
+        LoanFigures: {
+            from: components["schemas"]["Timestamp"];
+            to: components["schemas"]["Timestamp"];
+            applications: number;
+            byProduct: {
+                product: components["schemas"]["LoanProduct"];
+                applications: number;
+            }[];
+            decisions: {
+                /** @enum {string} */
+                outcome: "pre_approved" | "referred" | "declined";
+                applications: number;
+            }[];
+            /** @description Reason codes of the automated decisions, most frequent first. */
+            reasons: {
+                code: string;
+                applications: number;
+            }[];
+            conversion: {
+                preApproved: number;
+                accepted: number;
+                rate: string | null;
+            };
+            fourEyes: {
+                referred: number;
+                decided: number;
+                turnaroundSeconds: {
+                    p50: number | null;
+                    p90: number | null;
+                };
+            };
+            generatedAt: components["schemas"]["Timestamp"];
         };
         LoyaltyFigures: {
             from: components["schemas"]["Timestamp"];
@@ -4290,6 +4347,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LoyaltyFigures"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLoanFigures: {
+        parameters: {
+            query?: {
+                /** @description default: 90 days before `to` */
+                from?: components["schemas"]["Timestamp"];
+                /** @description default: now; at most 1,100 days after `from` */
+                to?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoanFigures"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -4,6 +4,7 @@
 //! point; handlers translate HTTP to the loan operations and back
 //! (`docs/loan-preapproval.md`).
 
+pub mod figures;
 pub mod handlers;
 pub mod repo;
 pub mod service;
@@ -26,6 +27,7 @@ const ROUTES: &[Route] = &[
         .requires(Action::LoanQuote)
         .customer_in_body("customerId"),
     Route::get("/v1/loans/policy", handlers::policy).requires(Action::LoanPolicyRead),
+    Route::get("/v1/loans/figures", figures::figures).requires(Action::LoanFigures),
     Route::put("/v1/loans/policy", handlers::put_policy).requires(Action::LoanPolicyWrite),
     Route::get("/v1/loans/policy/:version", handlers::policy_version)
         .requires(Action::LoanPolicyRead),

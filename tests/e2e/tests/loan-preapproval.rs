@@ -242,3 +242,70 @@ fn bad_input_answers_problem_json_and_writes_nothing() {
         .json();
     assert_eq!(listed["items"], json!([]));
 }
+
+#[test]
+fn the_credit_figures_count_a_known_set_of_applications() {
+    let app = TestApp::spawn();
+    let (good, near, unverified) = (
+        customer(&app, 41, "verified"),
+        customer(&app, 42, "verified"),
+        customer(&app, 43, "pending"),
+    );
+    let pre = applied(&app, "f1", &application(&good, json!({})));
+    let referred = applied(&app, "f2", &application(&near, json!({"creditScore": 610})));
+    applied(&app, "f3", &application(&unverified, json!({})));
+    let id = |v: &Value| v["id"].as_str().expect("id").to_owned();
+    let accepted = transition(&app, &id(&pre), "\"1\"", json!({"to": "accepted"}));
+    assert_eq!(accepted.status, 200, "{}", accepted.text());
+    let r = id(&referred);
+    let review = transition(&app, &r, "\"1\"", json!({"to": "under_review"}));
+    assert_eq!(review.status, 200, "{}", review.text());
+    let ben = format!(
+        "Bearer {}",
+        crm_token::dev_token("uw-ben", &["underwriter"])
+    );
+    let approved = app.post_json(
+        &format!("/v1/loans/applications/{r}/transitions"),
+        &json!({"to": "approved", "note": "payslips seen"}),
+        &[("if-match", "\"2\""), ("authorization", &ben)],
+    );
+    assert_eq!(approved.status, 200, "{}", approved.text());
+
+    let manager = app.as_user("risk-1", &["risk_officer"]);
+    let f = manager.get("/v1/loans/figures");
+    assert_eq!(f.status, 200, "{}", f.text());
+    let f = f.json();
+    assert_eq!(f["applications"], 3, "{f}");
+    assert_eq!(
+        f["byProduct"],
+        json!([{"product": "personal", "applications": 3}])
+    );
+    assert_eq!(
+        f["decisions"],
+        json!([{"outcome": "declined", "applications": 1},
+               {"outcome": "pre_approved", "applications": 1},
+               {"outcome": "referred", "applications": 1}])
+    );
+    assert_eq!(
+        f["reasons"],
+        json!([{"code": "kyc_not_verified", "applications": 1},
+               {"code": "score_near_min", "applications": 1}])
+    );
+    assert_eq!(
+        f["conversion"],
+        json!({"preApproved": 1, "accepted": 1, "rate": "1.0000"})
+    );
+    // One referral, decided by a second underwriter within this test's run.
+    let four_eyes = &f["fourEyes"];
+    assert_eq!(
+        (four_eyes["referred"].clone(), four_eyes["decided"].clone()),
+        (json!(1), json!(1))
+    );
+    let p50 = four_eyes["turnaroundSeconds"]["p50"].as_i64().expect("p50");
+    assert!(p50 >= 0, "{f}");
+    assert_eq!(four_eyes["turnaroundSeconds"]["p90"], p50);
+
+    app.as_user("teller-1", &["teller"])
+        .get("/v1/loans/figures")
+        .assert_problem(403, "forbidden");
+}

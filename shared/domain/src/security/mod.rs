@@ -83,6 +83,8 @@ closed_enum!(
         /// The right to move an application to `approved` or `declined`.
         LoanDecide = "loan.decide",
         LoanReplay = "loan.replay",
+        /// Credit figures: applications, decisions, conversion, four-eyes turnaround.
+        LoanFigures = "loan.figures",
         OfferRead = "offer.read",
         OfferFeedback = "offer.feedback",
         CatalogueRead = "catalogue.read",

@@ -94,6 +94,7 @@ pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
     ),
     (Action::LoanDecide, &[U, R, AD], Audit::No),
     (Action::LoanReplay, &[U, R, A, AD], Audit::Read),
+    (Action::LoanFigures, &[U, M, R, A, AD], Audit::No),
     (Action::OfferRead, &[T, C, RM, M, A, AD, CU], Audit::Read),
     (Action::OfferFeedback, &[T, C, RM, AD, CU], Audit::Write),
     (Action::CatalogueRead, EVERYONE, Audit::No),

@@ -45,6 +45,7 @@ loan.read                x x x x . x x x x . . .
 loan.transition          x x x x . x . x x . . .
 loan.decide              . . . x . x . x . . . .
 loan.replay              . . . x . x x x . . . .
+loan.figures             . . . x x x x x . . . .
 offer.read               x x x . x . x x x . . .
 offer.feedback           x x x . . . . x x . . .
 catalogue.read           x x x x x x x x x x . .
