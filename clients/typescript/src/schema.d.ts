@@ -420,6 +420,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/interactions/complaints/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Complaint figures for the cases opened in a period
+         * @description Cases opened in `[from, to)`: by category and severity, the SLA of the resolved
+         *     ones (met when resolved by the deadline) with the rate, how many are still
+         *     unresolved and how many of those are past their deadline now, the time to resolve
+         *     in seconds (nearest-rank p50 and p90, `null` when none was resolved), and repeat
+         *     complainants (customers with more than one case in the period). Aggregates, not
+         *     audited.
+         */
+        get: operations["getComplaintFigures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/interactions/complaints/{id}": {
         parameters: {
             query?: never;
@@ -2191,6 +2216,32 @@ export interface components {
                 acceptanceRate: string | null;
             }[];
         };
+        ComplaintFigures: {
+            from: components["schemas"]["Timestamp"];
+            to: components["schemas"]["Timestamp"];
+            opened: number;
+            byCategory: {
+                category: components["schemas"]["ComplaintCategory"];
+                severity: components["schemas"]["ComplaintSeverity"];
+                cases: number;
+            }[];
+            sla: {
+                resolved: number;
+                met: number;
+                rate: string | null;
+                unresolved: number;
+                overdue: number;
+            };
+            timeToResolveSeconds: {
+                p50: number | null;
+                p90: number | null;
+            };
+            repeat: {
+                customers: number;
+                cases: number;
+            };
+            generatedAt: components["schemas"]["Timestamp"];
+        };
         LoanFigures: {
             from: components["schemas"]["Timestamp"];
             to: components["schemas"]["Timestamp"];
@@ -3553,6 +3604,38 @@ export interface operations {
                         nextCursor: components["schemas"]["NextCursor"];
                         asOf: components["schemas"]["Timestamp"];
                     };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getComplaintFigures: {
+        parameters: {
+            query?: {
+                /** @description default: 90 days before `to` */
+                from?: components["schemas"]["Timestamp"];
+                /** @description default: now; at most 1,100 days after `from` */
+                to?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintFigures"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -8,7 +8,7 @@ pub mod repo;
 
 use crm_domain::security::Action;
 use crm_http::{Route, Service, health};
-use handlers::{complaints, interactions, surveys};
+use handlers::{complaints, figures, interactions, surveys};
 
 /// This component: its name in `spin.toml`, its version and its routes.
 pub const SERVICE: Service = Service {
@@ -27,6 +27,8 @@ const ROUTES: &[Route] = &[
         .requires(Action::InteractionTimeline)
         .customer_in_query("customerId"),
     Route::get("/v1/interactions/complaints", complaints::list).requires(Action::ComplaintList),
+    Route::get("/v1/interactions/complaints/figures", figures::figures)
+        .requires(Action::ComplaintFigures),
     Route::get("/v1/interactions/complaints/:id", complaints::get)
         .requires(Action::ComplaintRead)
         .customer_of_resource(),

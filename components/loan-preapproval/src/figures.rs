@@ -3,7 +3,7 @@
 //! code, pre-approval to acceptance, and the four-eyes turnaround of referrals. These
 //! scan the period's applications (a manager's page, not a channel's).
 
-use crm_domain::figures::rate;
+use crm_domain::figures::{percentile, rate};
 use crm_http::{ApiResult, Ctx, QueryParams, json_response};
 use crm_store::{Database, StoreError, Value};
 use http::StatusCode;
@@ -42,15 +42,6 @@ fn counts(
         .iter()
         .map(|r| Ok((r.str("name")?.to_owned(), r.i64("n")?)))
         .collect()
-}
-
-/// The nearest-rank `p`th percentile of sorted `values`.
-pub fn percentile(sorted: &[i64], p: i64) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (p * sorted.len() as i64 + 99) / 100;
-    sorted.get((rank.max(1) - 1) as usize).copied()
 }
 
 /// `GET /v1/loans/figures?from=&to=`: applications made in `[from, to)` (default: the
@@ -117,21 +108,4 @@ pub fn figures(ctx: &Ctx<'_>) -> ApiResult {
             "generatedAt": ctx.now,
         }),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_are_nearest_rank() {
-        assert_eq!(percentile(&[], 50), None);
-        assert_eq!(percentile(&[7], 90), Some(7));
-        let ten: Vec<i64> = (1..=10).collect();
-        assert_eq!(
-            (percentile(&ten, 50), percentile(&ten, 90)),
-            (Some(5), Some(9))
-        );
-        assert_eq!(percentile(&[1, 2, 3], 50), Some(2));
-    }
 }

@@ -13,6 +13,15 @@ pub fn rate(numerator: i64, denominator: i64) -> Option<String> {
     Some(format!("{}.{:04}", scaled / 10_000, scaled % 10_000))
 }
 
+/// The nearest-rank `p`th percentile of `sorted` (ascending), `None` when empty.
+pub fn percentile(sorted: &[i64], p: i64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p.clamp(0, 100) * sorted.len() as i64 + 99) / 100;
+    sorted.get((rank.max(1) - 1) as usize).copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -25,5 +34,17 @@ mod tests {
         assert_eq!(rate(3, 3).as_deref(), Some("1.0000"));
         assert_eq!(rate(5, 2).as_deref(), Some("2.5000"));
         assert_eq!(rate(1, 0), None);
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        assert_eq!(percentile(&[], 50), None);
+        assert_eq!(percentile(&[7], 90), Some(7));
+        let ten: Vec<i64> = (1..=10).collect();
+        assert_eq!(
+            (percentile(&ten, 50), percentile(&ten, 90)),
+            (Some(5), Some(9))
+        );
+        assert_eq!(percentile(&[1, 2, 3], 50), Some(2));
     }
 }

@@ -275,6 +275,33 @@ fn a_complaint_walks_to_closed_and_overdue_cases_are_listed_on_the_way() {
     assert_eq!(ids(&overdue), Vec::<String>::new());
     let closed_list = get_ok(&app, "/v1/interactions/complaints?status=closed");
     assert_eq!(ids(&closed_list), [case_id]);
+
+    // The figures of these two cases: one customer, two cases; the critical one resolved
+    // two days after it was opened, past its 24 h deadline; the fresh one still open.
+    let manager = app.as_user("risk-1", &["risk_officer"]);
+    let f = manager.get("/v1/interactions/complaints/figures");
+    assert_eq!(f.status, 200, "{}", f.text());
+    let f = f.json();
+    assert_eq!(f["opened"], 2, "{f}");
+    assert_eq!(
+        f["byCategory"],
+        json!([{"category": "cards_and_payments", "severity": "critical", "cases": 1},
+               {"category": "service_quality", "severity": "low", "cases": 1}])
+    );
+    assert_eq!(
+        f["sla"],
+        json!({"resolved": 1, "met": 0, "rate": "0.0000", "unresolved": 1, "overdue": 0})
+    );
+    let p50 = f["timeToResolveSeconds"]["p50"].as_i64().expect("p50");
+    assert!(
+        (2 * DAY / 1000 - 60..=2 * DAY / 1000 + 600).contains(&p50),
+        "{f}"
+    );
+    assert_eq!(f["timeToResolveSeconds"]["p90"], p50);
+    assert_eq!(f["repeat"], json!({"customers": 1, "cases": 2}));
+    app.as_user("teller-1", &["teller"])
+        .get("/v1/interactions/complaints/figures")
+        .assert_problem(403, "forbidden");
 }
 
 #[test]

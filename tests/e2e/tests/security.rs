@@ -271,6 +271,12 @@ fn calls(c: &str) -> Vec<(&'static str, String, Option<Value>, &'static str)> {
         ),
         (
             "GET",
+            "/v1/interactions/complaints/figures".into(),
+            None,
+            ". x . . . x x x . . . .",
+        ),
+        (
+            "GET",
             "/v1/loans/figures".into(),
             None,
             ". . . x x x x x . . . .",

@@ -3,6 +3,7 @@
 //! answer; the rules themselves live in `crm_domain::interaction`.
 
 pub mod complaints;
+pub mod figures;
 pub mod interactions;
 pub mod surveys;
 

@@ -58,6 +58,8 @@ closed_enum!(
         ComplaintList = "complaint.list",
         ComplaintRead = "complaint.read",
         ComplaintTransition = "complaint.transition",
+        /// Complaint figures: cases by category, SLA, time to resolve, repeats.
+        ComplaintFigures = "complaint.figures",
         SurveyCreate = "survey.create",
         SurveyRead = "survey.read",
         SurveySummary = "survey.summary",

@@ -62,6 +62,7 @@ pub const PERMISSIONS: &[(Action, &[Role], Audit)] = &[
     (Action::ComplaintList, &[C, RM, R, A, AD], Audit::Read),
     (Action::ComplaintRead, &[T, C, RM, R, A, AD], Audit::Read),
     (Action::ComplaintTransition, &[C, RM, R, AD], Audit::Write),
+    (Action::ComplaintFigures, &[C, R, A, AD], Audit::No),
     (Action::SurveyCreate, &[T, C, RM, AD, CU], Audit::Write),
     (Action::SurveyRead, &[C, RM, M, R, A, AD], Audit::Read),
     (Action::SurveySummary, &[RM, M, R, A, AD], Audit::No),

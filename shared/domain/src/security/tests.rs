@@ -22,6 +22,7 @@ interaction.confidential . . x . . . x x . . . .
 complaint.list           . x x . . x x x . . . .
 complaint.read           x x x . . x x x . . . .
 complaint.transition     . x x . . x . x . . . .
+complaint.figures        . x . . . x x x . . . .
 survey.create            x x x . . . . x x . . .
 survey.read              . x x . x x x x . . . .
 survey.summary           . . x . x x x x . . . .
