@@ -47,9 +47,7 @@ fn counts(
 /// `GET /v1/loans/figures?from=&to=`: applications made in `[from, to)` (default: the
 /// 90 days before now; at most 1,100 days).
 pub fn figures(ctx: &Ctx<'_>) -> ApiResult {
-    let mut q = QueryParams::new(ctx, &["from", "to"])?;
-    let (from, to) = q.window(ctx.now, DEFAULT_DAYS, MAX_DAYS)?;
-    q.check()?;
+    let (from, to) = QueryParams::figures_period(ctx, DEFAULT_DAYS, MAX_DAYS)?;
     let db = ctx.db()?;
     let period = [
         Value::Integer(from.unix_millis()),

@@ -360,9 +360,7 @@ pub const MAX_FIGURES_DAYS: i64 = 1_100;
 /// the points each kind of entry moved per calendar month (UTC) of `[from, to)`, the
 /// period's redemption rate with the points behind it, and accounts per tier.
 pub fn figures(ctx: &Ctx<'_>) -> ApiResult {
-    let mut q = QueryParams::new(ctx, &["from", "to"])?;
-    let (from, to) = q.window(ctx.now, DEFAULT_FIGURES_DAYS, MAX_FIGURES_DAYS)?;
-    q.check()?;
+    let (from, to) = QueryParams::figures_period(ctx, DEFAULT_FIGURES_DAYS, MAX_FIGURES_DAYS)?;
     let db = ctx.db()?;
     let liability = figures::outstanding(db, ctx.now.unix_millis())?;
     let months = figures::monthly(db, from.unix_millis(), to.unix_millis())?;

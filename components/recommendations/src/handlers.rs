@@ -247,9 +247,8 @@ pub fn acceptance_rate(accepted: i64, shown: i64) -> Option<String> {
 /// `GET /v1/recommendations/stats?from=&to=`: per product, feedback in `[from, to)`
 /// (default: the 30 days before now; at most 366 days).
 pub fn stats(ctx: &Ctx<'_>) -> ApiResult {
-    let mut q = QueryParams::new(ctx, &["from", "to"])?;
-    let (from_value, to_value) = q.window(ctx.now, DEFAULT_STATS_DAYS, MAX_STATS_DAYS)?;
-    q.check()?;
+    let (from_value, to_value) =
+        QueryParams::figures_period(ctx, DEFAULT_STATS_DAYS, MAX_STATS_DAYS)?;
     let db = ctx.db()?;
     let names: Vec<(String, String)> = load_catalogue(db)?
         .into_iter()

@@ -133,6 +133,19 @@ impl<'c, 'a> QueryParams<'c, 'a> {
         Ok((from, to))
     }
 
+    /// The period of a figures endpoint whose only parameters are `from` and `to`
+    /// ([`QueryParams::window`]), or the 400/422 that refuses them.
+    pub fn figures_period(
+        ctx: &'c Ctx<'a>,
+        default_days: i64,
+        max_days: i64,
+    ) -> Result<(Timestamp, Timestamp), ApiError> {
+        let mut q = QueryParams::new(ctx, &["from", "to"])?;
+        let period = q.window(ctx.now, default_days, max_days)?;
+        q.check()?;
+        Ok(period)
+    }
+
     /// `limit`: the default page size when absent, `None` (with the problem) when invalid.
     pub fn limit(&mut self) -> Result<Option<Limit>, ApiError> {
         match self.ctx.query("limit")? {

@@ -32,25 +32,23 @@ const REPEAT: &str = "SELECT COUNT(*) AS customers, COALESCE(SUM(n), 0) AS cases
         WHERE opened_at >= ?1 AND opened_at < ?2
         GROUP BY customer_id HAVING COUNT(*) > 1)";
 
-fn one_row(db: &dyn Database, sql: &str, params: &[Value]) -> Result<(i64, i64), StoreError> {
-    let rows = db.execute(sql, params)?;
-    let Some(r) = rows.first() else {
-        return Ok((0, 0));
-    };
-    let values = r.values();
-    let int = |i: usize| match values.get(i) {
-        Some(Value::Integer(n)) => Ok(*n),
-        _ => Err(StoreError::Decode(format!("complaint figures: column {i}"))),
-    };
-    Ok((int(0)?, int(1)?))
+/// The two named counts of a one-row aggregate (`0, 0` when there is no row).
+fn two_counts(
+    db: &dyn Database,
+    sql: &str,
+    params: &[Value],
+    names: [&str; 2],
+) -> Result<(i64, i64), StoreError> {
+    match db.execute(sql, params)?.first() {
+        Some(r) => Ok((r.i64(names[0])?, r.i64(names[1])?)),
+        None => Ok((0, 0)),
+    }
 }
 
 /// `GET /v1/interactions/complaints/figures?from=&to=`: cases opened in `[from, to)`
 /// (default: the 90 days before now; at most 1,100 days).
 pub fn figures(ctx: &Ctx<'_>) -> ApiResult {
-    let mut q = QueryParams::new(ctx, &["from", "to"])?;
-    let (from, to) = q.window(ctx.now, DEFAULT_DAYS, MAX_DAYS)?;
-    q.check()?;
+    let (from, to) = QueryParams::figures_period(ctx, DEFAULT_DAYS, MAX_DAYS)?;
     let db = ctx.db()?;
     let period = [
         Value::Integer(from.unix_millis()),
@@ -81,8 +79,8 @@ pub fn figures(ctx: &Ctx<'_>) -> ApiResult {
         period[1].clone(),
         Value::Integer(ctx.now.unix_millis()),
     ];
-    let (open, overdue) = one_row(db, UNRESOLVED, &with_now)?;
-    let (repeat_customers, repeat_cases) = one_row(db, REPEAT, &period)?;
+    let (open, overdue) = two_counts(db, UNRESOLVED, &with_now, ["open", "overdue"])?;
+    let (repeat_customers, repeat_cases) = two_counts(db, REPEAT, &period, ["customers", "cases"])?;
     let resolved_count = seconds.len() as i64;
     json_response(
         StatusCode::OK,
