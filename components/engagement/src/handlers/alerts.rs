@@ -2,14 +2,13 @@
 //! earliest deadline first), `GET …/alerts/{id}` and `POST …/alerts/{id}/transitions`
 //! (acknowledge, dismiss with a reason, convert into a task).
 
-use super::{Query, ts};
+use super::{Query, staff_id, ts};
 use crate::handlers::tasks::{NewTaskRow, assignee_for, store_task, task_view};
 use crate::repo::alerts::{self as repo, AlertRow, Move, Queue};
 use crm_domain::engagement::{
     AlertDraft, AlertId, AlertStatus, IllegalAlertMove, SuggestedAction, TaskType, is_overdue,
 };
 use crm_domain::id::CustomerId;
-use crm_domain::interaction::valid_actor;
 use crm_domain::page::After;
 use crm_http::{ApiError, ApiResult, Ctx, etag, json_response, require_if_match, with_etag};
 use crm_store::{Database, in_transaction};
@@ -167,14 +166,6 @@ pub fn transition(ctx: &Ctx<'_>) -> ApiResult {
 }
 
 const LIST_PARAMS: &[&str] = &["rmId", "status", "customerId", "limit", "cursor"];
-
-fn staff_id(raw: &str) -> Result<String, &'static str> {
-    if valid_actor(raw) {
-        Ok(raw.to_owned())
-    } else {
-        Err("must be 1 to 64 characters of A-Z a-z 0-9 . _ - : @")
-    }
-}
 
 /// `GET /v1/engagement/alerts?rmId=&status=&customerId=&limit=&cursor=`: alerts by
 /// deadline, earliest first, with `overdue` judged against the clock now. A caller

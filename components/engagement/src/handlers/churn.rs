@@ -4,12 +4,11 @@
 //! (score a page of customers as of `asOf`, one retention task per customer at risk and
 //! period).
 
-use super::{Query, require_customer, ts};
+use super::{Query, require_customer, staff_id, ts};
 use crate::repo::churn::{self as repo, Retention};
 use crm_domain::engagement::churn::{AT_RISK_SCORE, ChurnScore, period, score};
 use crm_domain::engagement::{Priority, TaskId};
 use crm_domain::id::CustomerId;
-use crm_domain::interaction::valid_actor;
 use crm_domain::page::Cursor;
 use crm_domain::{Invalid, Timestamp};
 use crm_http::{ApiError, ApiResult, Ctx, idempotency, json_response, new_ulid};
@@ -67,14 +66,6 @@ pub fn get(ctx: &Ctx<'_>) -> ApiResult {
     let rules = repo::tier_rules(db)?;
     let facts = repo::facts(db, &rules, &id, at.unix_millis())?;
     json_response(StatusCode::OK, &view(&id, at, &score(&facts)))
-}
-
-fn staff_id(raw: &str) -> Result<String, &'static str> {
-    if valid_actor(raw) {
-        Ok(raw.to_owned())
-    } else {
-        Err("must be 1 to 64 characters of A-Z a-z 0-9 . _ - : @")
-    }
 }
 
 fn min_score(raw: &str) -> Result<i64, &'static str> {

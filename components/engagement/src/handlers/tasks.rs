@@ -3,7 +3,7 @@
 //! (completing a contact task records the contact in the interaction log) and
 //! `POST …/tasks/handover`.
 
-use super::{Query, require_customer, ts};
+use super::{Query, require_customer, staff_id, ts};
 use crate::repo::alerts as alert_repo;
 use crate::repo::tasks::{self as repo, Insert, Queue, TaskRow};
 use crm_domain::engagement::{
@@ -306,14 +306,6 @@ const LIST_PARAMS: &[&str] = &[
     "cursor",
 ];
 
-fn staff_id(raw: &str) -> Result<String, &'static str> {
-    if valid_actor(raw) {
-        Ok(raw.to_owned())
-    } else {
-        Err("must be 1 to 64 characters of A-Z a-z 0-9 . _ - : @")
-    }
-}
-
 /// `GET /v1/engagement/tasks?assignee=&status=&dueBefore=&customerId=&limit=&cursor=`:
 /// tasks by due time, earliest first (`dueBefore` exclusive), `overdue` judged against
 /// the clock now. A caller confined to a book sees only its customers' tasks.
@@ -365,10 +357,7 @@ pub fn handover(ctx: &Ctx<'_>) -> ApiResult {
     for (field, value) in [("from", &body.from), ("to", &body.to)] {
         match value {
             None => errors.push(Invalid::new(field, "is required")),
-            Some(v) if !valid_actor(v) => errors.push(Invalid::new(
-                field,
-                "must be 1 to 64 characters of A-Z a-z 0-9 . _ - : @",
-            )),
+            Some(v) if !valid_actor(v) => errors.push(Invalid::new(field, super::STAFF_ID_RULE)),
             Some(_) => {}
         }
     }
